@@ -1,0 +1,234 @@
+/**
+ * Carries out one GitLab's plan. Steps for different runners run concurrently (the client bounds
+ * how many requests are in flight). Every token GitLab issues is handed to `persist` — which
+ * writes it durably — before any further request is made for that runner.
+ *
+ * @module
+ */
+
+import type { Clock, Logger } from "./env.ts";
+import type { CreateRunnerParams, GitLabClient } from "./gitlab/client.ts";
+import { UserRunnersApiMissingError } from "./gitlab/client.ts";
+import type { DesiredRunner } from "./model.ts";
+import type { AttributeDiff, ClientPlan, Deletion, RunnerStep } from "./plan.ts";
+import type { Secret } from "./secret.ts";
+
+/** A runner token GitLab just issued, to be persisted before anything else happens. */
+export interface IssuedToken {
+  clientKey: string;
+  desired: DesiredRunner;
+  id: number;
+  token: Secret;
+  tokenObtainedAt: string;
+  tokenExpiresAt: string | null;
+  event: "created" | "registered" | "reset" | "read";
+}
+
+/** The state of one desired runner after apply: what goes into config.toml. */
+export interface RunnerResult {
+  desired: DesiredRunner;
+  action: "kept" | "restored" | "registered";
+  id: number | undefined;
+  token: Secret;
+  tokenObtainedAt: string | undefined;
+  tokenExpiresAt: string | null | undefined;
+  /** The attribute changes applied with PUT, if any. */
+  updated?: AttributeDiff;
+}
+
+/** What happened with one GitLab. */
+export interface ClientOutcome {
+  clientKey: string;
+  runners: RunnerResult[];
+  deleted: Deletion[];
+}
+
+/** What {@link applyClientPlan} needs. */
+export interface ApplyContext {
+  client: GitLabClient;
+  registrationToken: Secret | undefined;
+  /** Durably records a newly issued token; must resolve only once it is on disk. */
+  persist(issued: IssuedToken): Promise<void>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Applies a plan. All steps are attempted; if any failed, the first failure is thrown after the
+ * others settle (tokens issued meanwhile are already persisted).
+ */
+export async function applyClientPlan(plan: ClientPlan, ctx: ApplyContext): Promise<ClientOutcome> {
+  const stepResults = plan.steps.map((s) => applyStep(plan.clientKey, s, ctx));
+  const deletions = plan.deletions.map((d) => applyDeletion(d, ctx));
+  const settled = await Promise.allSettled([...stepResults, ...deletions]);
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failure) throw failure.reason;
+  const runners: RunnerResult[] = [];
+  for (const r of settled) {
+    if (r.status === "fulfilled" && r.value !== undefined) runners.push(r.value);
+  }
+  return { clientKey: plan.clientKey, runners, deleted: plan.deletions };
+}
+
+function now(clock: Clock): string {
+  return clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+async function applyStep(
+  clientKey: string,
+  step: RunnerStep,
+  ctx: ApplyContext,
+): Promise<RunnerResult> {
+  const { desired } = step;
+  switch (step.action) {
+    case "keep": {
+      await update(step.runnerId, step.update, ctx);
+      const expires = step.verifiedExpiresAt !== undefined
+        ? step.verifiedExpiresAt
+        : step.local.tokenExpiresAt;
+      return {
+        desired,
+        action: "kept",
+        id: step.runnerId ?? step.local.id,
+        token: step.local.token!,
+        tokenObtainedAt: step.local.tokenObtainedAt,
+        tokenExpiresAt: expires,
+        ...(step.update ? { updated: step.update } : {}),
+      };
+    }
+    case "restore": {
+      let issued: IssuedToken;
+      if (step.method === "read" && step.token) {
+        issued = {
+          clientKey,
+          desired,
+          id: step.runnerId,
+          token: step.token,
+          tokenObtainedAt: now(ctx.clock),
+          tokenExpiresAt: null,
+          event: "read",
+        };
+      } else {
+        const reset = await ctx.client.resetRunnerToken(step.runnerId);
+        issued = {
+          clientKey,
+          desired,
+          id: step.runnerId,
+          token: reset.token,
+          tokenObtainedAt: now(ctx.clock),
+          tokenExpiresAt: reset.tokenExpiresAt,
+          event: "reset",
+        };
+      }
+      await ctx.persist(issued);
+      ctx.logger.info(`restored the token of ${desired.description}`, {
+        runner: step.runnerId,
+        method: step.method,
+        reason: step.reason,
+      });
+      await update(step.runnerId, step.update, ctx);
+      return {
+        desired,
+        action: "restored",
+        id: issued.id,
+        token: issued.token,
+        tokenObtainedAt: issued.tokenObtainedAt,
+        tokenExpiresAt: issued.tokenExpiresAt,
+        ...(step.update ? { updated: step.update } : {}),
+      };
+    }
+    case "register": {
+      const issued = await register(clientKey, desired, step.via, ctx);
+      await ctx.persist(issued);
+      ctx.logger.info(`registered ${desired.description}`, {
+        runner: issued.id,
+        via: issued.event,
+      });
+      return {
+        desired,
+        action: "registered",
+        id: issued.id,
+        token: issued.token,
+        tokenObtainedAt: issued.tokenObtainedAt,
+        tokenExpiresAt: issued.tokenExpiresAt,
+      };
+    }
+  }
+}
+
+function creationParams(d: DesiredRunner): CreateRunnerParams {
+  const a = d.attributes;
+  return {
+    description: d.description,
+    tag_list: d.tags,
+    run_untagged: a.run_untagged,
+    locked: a.locked,
+    paused: a.paused,
+    ...(a.access_level === undefined ? {} : { access_level: a.access_level }),
+    ...(a.maximum_timeout === undefined ? {} : { maximum_timeout: a.maximum_timeout }),
+    ...(a.maintenance_note === undefined ? {} : { maintenance_note: a.maintenance_note }),
+  };
+}
+
+async function register(
+  clientKey: string,
+  desired: DesiredRunner,
+  via: "pat" | "registration-token",
+  ctx: ApplyContext,
+): Promise<IssuedToken> {
+  const params = creationParams(desired);
+  if (via === "pat") {
+    try {
+      const created = await ctx.client.createRunner(params);
+      return {
+        clientKey,
+        desired,
+        id: created.id,
+        token: created.token,
+        tokenObtainedAt: now(ctx.clock),
+        tokenExpiresAt: created.tokenExpiresAt,
+        event: "created",
+      };
+    } catch (error) {
+      if (!(error instanceof UserRunnersApiMissingError) || !ctx.registrationToken) throw error;
+      ctx.logger.info(
+        "this GitLab has no POST /user/runners (older than 15.11); using the registration token",
+      );
+    }
+  }
+  if (!ctx.registrationToken) {
+    throw new Error(`internal: no credential to register ${desired.description}`);
+  }
+  const registered = await ctx.client.registerRunner(ctx.registrationToken, params);
+  return {
+    clientKey,
+    desired,
+    id: registered.id,
+    token: registered.token,
+    tokenObtainedAt: now(ctx.clock),
+    tokenExpiresAt: registered.tokenExpiresAt,
+    event: "registered",
+  };
+}
+
+async function update(id: number | undefined, diff: AttributeDiff | undefined, ctx: ApplyContext) {
+  if (!diff || id === undefined) return;
+  const change: Record<string, unknown> = {};
+  for (const [field, values] of Object.entries(diff)) {
+    change[field] = (values as [unknown, unknown])[1];
+  }
+  await ctx.client.updateRunner(id, change);
+  ctx.logger.info(`updated runner ${id}`, { fields: Object.keys(diff).join(",") });
+}
+
+async function applyDeletion(d: Deletion, ctx: ApplyContext): Promise<undefined> {
+  const result = d.by === "id"
+    ? await ctx.client.deleteRunner(d.runnerId)
+    : await ctx.client.deleteRunnerByToken(d.token);
+  ctx.logger.info(`deleted ${d.description}`, {
+    ...(d.by === "id" ? { runner: d.runnerId } : {}),
+    reason: d.reason,
+    ...(result === "gone" ? { note: "already gone" } : {}),
+  });
+  return undefined;
+}

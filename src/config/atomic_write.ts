@@ -1,0 +1,121 @@
+/**
+ * Crash-safe replacement of a file that holds secrets: write a private temp file beside it, fsync,
+ * rename over, fsync the directory. A reader (gitlab-runner polls config.toml every 3 s) sees the
+ * old file or the new one, never a mix; a crash leaves at worst a stray `.NAME.tmp-*` file.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+
+/** Options for {@link writeFileAtomic}. */
+export interface WriteFileAtomicOptions {
+  /** Permission bits of the written file; default `0o600`. */
+  mode?: number;
+  /**
+   * Test seam: runs after the temp file is written, synced and closed, just before the rename.
+   * Throwing aborts the write as any other failure would.
+   */
+  beforeRename?: (tempPath: string) => void | Promise<void>;
+}
+
+/**
+ * Replaces `path` with `text` (UTF-8) atomically and durably.
+ *
+ * - Same contents and permissions no looser than `mode` → nothing is touched: `"unchanged"`.
+ * - Same contents but looser permissions → only `chmod`: `"written"`.
+ * - Otherwise a temp file `.NAME.tmp-<pid>-<random>` is created in the same directory with `mode`
+ *   from the start (O_EXCL, never wider than `mode` even for an instant), given the old file's
+ *   owner when possible, written, fsynced, renamed over `path`, and the directory is fsynced.
+ *
+ * A symlink at `path` is followed: its target is replaced and the link kept. On any failure the
+ * temp file is removed, the original stays byte-for-byte, and the error is rethrown.
+ */
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  options: WriteFileAtomicOptions = {},
+): Promise<"written" | "unchanged"> {
+  const mode = options.mode ?? 0o600;
+  const target = await resolveSymlink(path);
+  const bytes = new TextEncoder().encode(text);
+  const existing = await statOrUndefined(target);
+  if (existing?.isFile && sameBytes(await Deno.readFile(target), bytes)) {
+    if (existing.mode === null || (existing.mode & 0o777 & ~mode) === 0) return "unchanged";
+    await Deno.chmod(target, mode);
+    return "written";
+  }
+  const temp = join(dirname(target), `.${basename(target)}.tmp-${Deno.pid}-${randomHex(6)}`);
+  try {
+    const file = await Deno.open(temp, { write: true, createNew: true, mode });
+    try {
+      // The umask may have removed bits we want (it never adds any): put them back.
+      const created = (await file.stat()).mode;
+      if (created !== null && (created & 0o7777) !== mode) await Deno.chmod(temp, mode);
+      if (existing?.isFile) await keepOwner(temp, existing);
+      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await options.beforeRename?.(temp);
+    await Deno.rename(temp, target);
+    await syncDirectory(dirname(target));
+    return "written";
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/** fsyncs a directory so a rename or unlink in it survives a power loss. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await Deno.open(dir, { read: true });
+  try {
+    await handle.sync();
+  } finally {
+    handle.close();
+  }
+}
+
+async function resolveSymlink(path: string): Promise<string> {
+  try {
+    if ((await Deno.lstat(path)).isSymlink) return await Deno.realPath(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return path;
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** Gives the new file the old one's owner (e.g. a non-root gitlab-runner); only root can. */
+async function keepOwner(temp: string, old: Deno.FileInfo): Promise<void> {
+  const mine = await Deno.stat(temp);
+  if (old.uid === null || old.gid === null || (old.uid === mine.uid && old.gid === mine.gid)) {
+    return;
+  }
+  try {
+    await Deno.chown(temp, old.uid, old.gid);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function randomHex(bytes: number): string {
+  const buf = crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(buf, (b) => b.toString(16).padStart(2, "0")).join("");
+}

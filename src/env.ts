@@ -1,0 +1,70 @@
+/**
+ * The environment register-runner runs in, passed in explicitly so tests need no global patching:
+ * host name, environment variables, clock, logger and random source.
+ *
+ * @module
+ */
+
+/** Log levels, lowest first. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Structured fields attached to a log line. Values must never be secrets. */
+export type LogFields = Record<string, string | number | boolean | undefined>;
+
+/** Where register-runner writes its progress (always stderr in the CLI). */
+export interface Logger {
+  /** Logs at `debug`. */
+  debug(message: string, fields?: LogFields): void;
+  /** Logs at `info`. */
+  info(message: string, fields?: LogFields): void;
+  /** Logs at `warn`. */
+  warn(message: string, fields?: LogFields): void;
+  /** Logs at `error`. */
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Time, injectable so retry and expiry logic is tested without sleeping. */
+export interface Clock {
+  /** The current time. */
+  now(): Date;
+  /** Resolves after `ms` milliseconds, or rejects with the signal's reason when it aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Everything register-runner takes from the host besides files. */
+export interface RuntimeEnv {
+  /** The host name used in tags and descriptions. */
+  hostname: string;
+  /** Reads an environment variable. */
+  getEnv(name: string): string | undefined;
+  clock: Clock;
+  logger: Logger;
+  /** A random number in [0, 1), for retry jitter. */
+  random(): number;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+/** A logger that drops everything (for tests that do not look at logs). */
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};

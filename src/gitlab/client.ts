@@ -1,0 +1,370 @@
+/**
+ * The typed GitLab runner API register-runner uses. Every method goes through one
+ * {@link Requester}, which owns retries, timeouts, the concurrency pool and redaction.
+ *
+ * Token scopes: listing and reading runners need `read_api` or `api` (listing `/runners/all`
+ * needs an administrator's or auditor's token); updating, resetting and deleting by id need
+ * `api`; creating needs `create_runner` or `api`. Verify, delete-by-token and legacy registration
+ * use the runner or registration token only.
+ *
+ * @module
+ */
+
+import type { RuntimeEnv } from "../env.ts";
+import { GitLabApiError, InputError } from "../errors.ts";
+import type { ClientConfig, TokenCheck } from "../model.ts";
+import type { Secret } from "../secret.ts";
+import {
+  OutcomeUnknownError,
+  parseJson,
+  RegistrationDisabledError,
+  UserRunnersApiMissingError,
+} from "./errors.ts";
+import { listAllPages } from "./paginate.ts";
+import { type Reply, Requester, type RequestSpec } from "./request.ts";
+import type {
+  CreateRunnerParams,
+  DeleteResult,
+  IssuedToken,
+  ResetToken,
+  RunnerDetails,
+  RunnerSummary,
+  UpdateRunnerAttrs,
+} from "./types.ts";
+import { issuedToken, runnerDetails, runnerSummary, tokenCheck } from "./wire.ts";
+
+export { OutcomeUnknownError, RegistrationDisabledError, UserRunnersApiMissingError };
+export type {
+  CreateRunnerParams,
+  DeleteResult,
+  IssuedToken,
+  ResetToken,
+  RunnerDetails,
+  RunnerSummary,
+  UpdateRunnerAttrs,
+};
+
+/** How to reach one GitLab. */
+export interface GitLabClientOptions {
+  /** The GitLab URL as configured (shown in messages). */
+  url: string;
+  /** Base of the REST API, e.g. `http://127.0.0.1:1234/api/v4`. */
+  apiBase: string;
+  /** Personal access token for listing, reading, creating, updating, resetting, deleting by id. */
+  pat?: Secret | undefined;
+  /** Extra values to redact from every message and log line. */
+  secrets?: Secret[] | undefined;
+  env: RuntimeEnv;
+  /** Requests in flight at once. Default 8. */
+  concurrency?: number | undefined;
+  /** Per-attempt timeout. Default 20 000 ms. */
+  requestTimeoutMs?: number | undefined;
+  /** Epoch ms from `env.clock`: the overall budget for all requests and retries. */
+  deadline?: number | undefined;
+  /** Attempts per request, the first included. Default 5. */
+  maxAttempts?: number | undefined;
+  /** PEM bundle of the certificate authorities to trust for this GitLab. */
+  caFile?: string | undefined;
+}
+
+const READ = { scopes: "`read_api` or `api`" };
+const WRITE = {
+  scopes: "`api`",
+  who: "managing a runner needs an administrator's token, or one of " +
+    "a user who may update that runner",
+};
+const LIST = {
+  scopes: "`read_api` or `api`",
+  who: "listing all runners (GET /runners/all) needs an " +
+    "administrator's (or auditor's) token",
+};
+const CREATE = {
+  scopes: "`create_runner` or `api`",
+  who: "creating an instance runner needs an " +
+    "administrator's token",
+};
+
+/** A client for one GitLab's runner API. Close it (or `using` it) to release its connections. */
+export class GitLabClient implements Disposable {
+  readonly #req: Requester;
+  readonly #http: Deno.HttpClient;
+
+  /** Creates a client; reads `caFile` now (throws {@link InputError} when it is unusable). */
+  constructor(options: GitLabClientOptions) {
+    this.#http = httpClient(options.caFile);
+    try {
+      this.#req = new Requester({ ...options, httpClient: this.#http });
+    } catch (error) {
+      this.#http.close();
+      throw error;
+    }
+  }
+
+  /** A client for a configured GitLab (its registration token is redacted too). */
+  static fromConfig(
+    config: ClientConfig,
+    env: RuntimeEnv,
+    options: Omit<GitLabClientOptions, "url" | "apiBase" | "pat" | "caFile" | "env"> = {},
+  ): GitLabClient {
+    return new GitLabClient({
+      ...options,
+      url: config.url,
+      apiBase: config.apiBase,
+      pat: config.personalAccessToken,
+      secrets: [
+        ...(options.secrets ?? []),
+        ...(config.registrationToken ? [config.registrationToken] : []),
+      ],
+      caFile: config.caFile,
+      env,
+    });
+  }
+
+  /**
+   * All instance-wide runners carrying every tag in `tags` (`GET /runners/all`), every page.
+   * Sorted by id, without duplicates.
+   */
+  async listRunners(tags: string[]): Promise<RunnerSummary[]> {
+    const spec: RequestSpec = { method: "GET", path: "/runners/all", pat: LIST, idempotent: true };
+    const query: Record<string, string> = { per_page: "100" };
+    if (tags.length > 0) query.tag_list = tags.join(",");
+    const pages = await listAllPages(this.#req, spec, query);
+    const byId = new Map<number, RunnerSummary>();
+    for (const { reply, items } of pages) {
+      for (const item of items) {
+        const runner = runnerSummary(item);
+        if (!runner) throw this.#req.unexpected(spec, reply, "a listed runner has no numeric id");
+        if (!byId.has(runner.id)) byId.set(runner.id, runner);
+      }
+    }
+    return [...byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** One runner's details (`GET /runners/:id`); the token only where GitLab exposes it. */
+  async getRunner(id: number): Promise<RunnerDetails> {
+    const spec: RequestSpec = {
+      method: "GET",
+      path: `/runners/${runnerId(id)}`,
+      pat: READ,
+      idempotent: true,
+      hints: { 404: `runner ${id} does not exist on this GitLab (deleted meanwhile?)` },
+    };
+    const reply = await this.#req.send(spec);
+    const details = runnerDetails(parseJson(reply.text));
+    if (!details) throw this.#req.unexpected(spec, reply, "no runner object with a numeric id");
+    if (details.token) this.#req.addSecret(details.token);
+    return details;
+  }
+
+  /**
+   * Whether GitLab accepts a runner token (`POST /runners/verify`). 403 (unknown or expired) and
+   * 422 "Runner is orphaned" mean invalid; other errors are thrown.
+   */
+  async verifyRunner(token: Secret, systemId?: string): Promise<TokenCheck> {
+    const body: Record<string, unknown> = { token };
+    if (systemId !== undefined) body.system_id = systemId;
+    const spec: RequestSpec = {
+      method: "POST",
+      path: "/runners/verify",
+      body,
+      idempotent: true,
+      accept: [403, 422],
+    };
+    const reply = await this.#req.send(spec);
+    if (reply.status === 403) return { status: "invalid" };
+    if (reply.status === 422) {
+      if (/orphaned/i.test(reply.text)) return { status: "invalid" };
+      throw this.#apiError(spec, reply);
+    }
+    const check = tokenCheck(parseJson(reply.text), reply.text);
+    if (!check) throw this.#req.unexpected(spec, reply, "neither a runner object nor `200`");
+    return check;
+  }
+
+  /**
+   * Creates an instance runner with the personal access token (`POST /user/runners`). Not
+   * repeated when GitLab may have acted ({@link OutcomeUnknownError}); throws
+   * {@link UserRunnersApiMissingError} when this GitLab lacks the endpoint.
+   */
+  async createRunner(params: CreateRunnerParams): Promise<IssuedToken> {
+    const spec: RequestSpec = {
+      method: "POST",
+      path: "/user/runners",
+      body: { runner_type: "instance_type", ...creationBody(params) },
+      pat: CREATE,
+      idempotent: false,
+    };
+    try {
+      return this.#issued(spec, await this.#req.send(spec));
+    } catch (error) {
+      if (error instanceof GitLabApiError && error.status === 404) {
+        throw new UserRunnersApiMissingError(
+          error.request,
+          error.status,
+          error.gitlabMessage,
+          error.requestId,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Registers a runner with a legacy registration token (`POST /runners`). Throws
+   * {@link RegistrationDisabledError} on 410.
+   */
+  async registerRunner(
+    registrationToken: Secret,
+    params: CreateRunnerParams,
+  ): Promise<IssuedToken> {
+    const spec: RequestSpec = {
+      method: "POST",
+      path: "/runners",
+      body: { token: registrationToken, ...creationBody(params) },
+      idempotent: false,
+      hints: { 403: "GitLab rejected the registration token: copy the current one from GitLab" },
+    };
+    try {
+      return this.#issued(spec, await this.#req.send(spec));
+    } catch (error) {
+      if (error instanceof GitLabApiError && error.status === 410) {
+        throw new RegistrationDisabledError(
+          error.request,
+          error.status,
+          error.gitlabMessage,
+          error.requestId,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Changes a runner's server-side attributes (`PUT /runners/:id`); no request when `attrs` is empty. */
+  async updateRunner(id: number, attrs: UpdateRunnerAttrs): Promise<void> {
+    const body = Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== undefined));
+    if (Object.keys(body).length === 0) return;
+    await this.#req.send({
+      method: "PUT",
+      path: `/runners/${runnerId(id)}`,
+      body,
+      pat: WRITE,
+      idempotent: true,
+      hints: { 404: `runner ${id} does not exist on this GitLab (deleted meanwhile?)` },
+    });
+  }
+
+  /**
+   * Replaces a runner's token (`POST /runners/:id/reset_authentication_token`); the old one stops
+   * working at once. Safe to repeat: the last reply's token is the valid one.
+   */
+  async resetRunnerToken(id: number): Promise<ResetToken> {
+    const spec: RequestSpec = {
+      method: "POST",
+      path: `/runners/${runnerId(id)}/reset_authentication_token`,
+      pat: WRITE,
+      idempotent: true,
+      hints: { 404: `runner ${id} does not exist on this GitLab (deleted meanwhile?)` },
+    };
+    const reply = await this.#req.send(spec);
+    const issued = issuedToken(parseJson(reply.text));
+    if (!issued) throw this.#req.unexpected(spec, reply, "no token");
+    this.#req.addSecret(issued.token);
+    return { token: issued.token, tokenExpiresAt: issued.tokenExpiresAt };
+  }
+
+  /** Deletes a runner by id (`DELETE /runners/:id`); `"gone"` when it no longer existed. */
+  async deleteRunner(id: number): Promise<DeleteResult> {
+    const reply = await this.#req.send({
+      method: "DELETE",
+      path: `/runners/${runnerId(id)}`,
+      pat: WRITE,
+      idempotent: true,
+      accept: [404],
+    });
+    return reply.status === 404 ? "gone" : "deleted";
+  }
+
+  /** Deletes a runner by its token (`DELETE /runners`); `"gone"` when GitLab does not know the token. */
+  async deleteRunnerByToken(token: Secret): Promise<DeleteResult> {
+    const reply = await this.#req.send({
+      method: "DELETE",
+      path: "/runners",
+      body: { token },
+      idempotent: true,
+      accept: [403],
+    });
+    return reply.status === 403 ? "gone" : "deleted";
+  }
+
+  /** Releases the connections. */
+  close(): void {
+    this.#http.close();
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #issued(spec: RequestSpec, reply: Reply): IssuedToken {
+    const issued = issuedToken(parseJson(reply.text));
+    if (issued) this.#req.addSecret(issued.token);
+    if (!issued || issued.id === undefined) {
+      throw this.#req.unexpected(spec, reply, "no runner id and token");
+    }
+    return { id: issued.id, token: issued.token, tokenExpiresAt: issued.tokenExpiresAt };
+  }
+
+  #apiError(spec: RequestSpec, reply: Reply): GitLabApiError {
+    const message = this.#req.redact(reply.text.trim() || "(empty body)");
+    return new GitLabApiError(this.#req.facts(spec), reply.status, message, reply.requestId);
+  }
+}
+
+/** The body fields `POST /user/runners` and `POST /runners` share. */
+function creationBody(p: CreateRunnerParams): Record<string, unknown> {
+  return {
+    description: p.description,
+    tag_list: p.tag_list,
+    run_untagged: p.run_untagged,
+    locked: p.locked,
+    paused: p.paused,
+    ...(p.access_level === undefined ? {} : { access_level: p.access_level }),
+    ...(p.maximum_timeout === undefined ? {} : { maximum_timeout: p.maximum_timeout }),
+    ...(p.maintenance_note === undefined ? {} : { maintenance_note: p.maintenance_note }),
+  };
+}
+
+function runnerId(id: number): number {
+  if (!Number.isSafeInteger(id) || id <= 0) throw new RangeError(`not a runner id: ${id}`);
+  return id;
+}
+
+function httpClient(caFile: string | undefined): Deno.HttpClient {
+  if (caFile === undefined) return Deno.createHttpClient({});
+  let pem: string;
+  try {
+    pem = Deno.readTextFileSync(caFile);
+  } catch (error) {
+    throw new InputError(`cannot read ca_file ${caFile}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    return Deno.createHttpClient({ caCerts: [pem] });
+  } catch (error) {
+    throw new InputError(
+      `ca_file ${caFile} is not a usable PEM bundle: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: "ca_file must hold one or more -----BEGIN CERTIFICATE----- blocks",
+      },
+    );
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The one function every GitLab call goes through ({@link Requester.send}): URL building,
+ * `PRIVATE-TOKEN`, JSON bodies, per-request timeout and overall deadline, retries with backoff on
+ * network errors, 429, 502, 503 and 504 (only where repeating is safe), the concurrency pool,
+ * typed errors with hints, redaction of every secret, and one debug log line per attempt.
+ *
+ * @module
+ */
+
+import type { RuntimeEnv } from "../env.ts";
+import {
+  GitLabApiError,
+  GitLabUnreachableError,
+  InputError,
+  type RequestFacts,
+} from "../errors.ts";
+import { redact, type Secret } from "../secret.ts";
+import { VERSION } from "../version.ts";
+import { revealed, secretsIn } from "./body.ts";
+import { gitlabMessageOf, isInsufficientScope, OutcomeUnknownError } from "./errors.ts";
+import { describe, isConnectFailure, isTlsFailure } from "./net_errors.ts";
+import { Pool } from "./pool.ts";
+import { type BackoffPolicy, DEFAULT_BACKOFF, retryWait } from "./retry.ts";
+
+/** HTTP methods the client uses. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+/** What one GitLab call needs. */
+export interface RequestSpec {
+  method: HttpMethod;
+  /** Path below the API base, e.g. `/runners/12`. Never carries a secret. */
+  path: string;
+  /** Query parameters (never secrets). */
+  query?: Record<string, string> | URLSearchParams;
+  /**
+   * JSON body. {@link Secret} values anywhere in it are revealed only on the wire and are redacted
+   * from every message and log line about this request.
+   */
+  body?: Record<string, unknown>;
+  /** Present when the call authenticates with the personal access token. */
+  pat?: {
+    /** The scopes that allow the call, for hints, e.g. "`api`". */
+    scopes: string;
+    /** Who may do this, for a 403 hint, e.g. "listing all runners needs an administrator's token". */
+    who?: string;
+  };
+  /**
+   * Whether repeating the request is harmless. When false the request is repeated only when GitLab
+   * certainly did not act on it (429, 503, or a connection that failed before anything was sent).
+   */
+  idempotent: boolean;
+  /** Non-2xx statuses the caller handles: returned instead of thrown. */
+  accept?: readonly number[];
+  /** Hints per error status (for 403, used unless the token lacks a scope). */
+  hints?: Readonly<Partial<Record<number, string>>>;
+}
+
+/** GitLab's answer to a request (2xx, or a status listed in {@link RequestSpec.accept}). */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  /** The body as text (possibly empty). */
+  text: string;
+  /** GitLab's `X-Request-Id`, if sent. */
+  requestId: string | undefined;
+  /** How many attempts it took. */
+  attempts: number;
+}
+
+/** How a {@link Requester} talks to one GitLab. */
+export interface RequesterOptions {
+  /** The GitLab URL as configured (used in messages). */
+  url: string;
+  /** Base of the REST API, e.g. `https://gitlab.example.com/api/v4`. */
+  apiBase: string;
+  pat?: Secret | undefined;
+  /** Extra values to redact (registration token, local runner tokens). */
+  secrets?: Iterable<Secret> | undefined;
+  env: RuntimeEnv;
+  /** Requests in flight at once. Default 8. */
+  concurrency?: number | undefined;
+  /** Per-attempt timeout. Default 20 000 ms. */
+  requestTimeoutMs?: number | undefined;
+  /** Epoch ms (from `env.clock`) after which no attempt starts and no wait ends. */
+  deadline?: number | undefined;
+  /** Attempts per request, the first included. Default 5. */
+  maxAttempts?: number | undefined;
+  /** The fetch client (connection pool, CA certificates); default: fetch's own. */
+  httpClient?: Deno.HttpClient | undefined;
+  /** Backoff tunables. */
+  backoff?: BackoffPolicy | undefined;
+}
+
+type Attempt =
+  | { kind: "reply"; status: number; headers: Headers; text: string }
+  | { kind: "failure"; reason: string; sent: boolean; tls: boolean };
+
+const RETRYABLE = new Set([429, 502, 503, 504]);
+/** Statuses that prove GitLab did not act: safe to repeat even a non-idempotent request. */
+const NOT_ACTED = new Set([429, 503]);
+
+/** Sends requests to one GitLab; see the module doc. */
+export class Requester {
+  readonly #baseUrl: string;
+  readonly #apiBase: string;
+  readonly #pat: Secret | undefined;
+  readonly #secrets = new Set<Secret>();
+  readonly #env: RuntimeEnv;
+  readonly #pool: Pool;
+  readonly #timeoutMs: number;
+  readonly #deadline: number;
+  readonly #maxAttempts: number;
+  readonly #http: Deno.HttpClient | undefined;
+  readonly #backoff: BackoffPolicy;
+
+  /** Creates a requester; nothing is sent until {@link send}. */
+  constructor(options: RequesterOptions) {
+    this.#baseUrl = withoutCredentials(options.url);
+    this.#apiBase = options.apiBase.replace(/\/+$/, "");
+    this.#pat = options.pat;
+    for (const s of options.secrets ?? []) this.#secrets.add(s);
+    this.#env = options.env;
+    this.#pool = new Pool(options.concurrency ?? 8);
+    this.#timeoutMs = options.requestTimeoutMs ?? 20_000;
+    this.#deadline = options.deadline ?? Infinity;
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.#http = options.httpClient;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  /** Remembers a secret (e.g. a token GitLab just issued) so that later messages redact it too. */
+  addSecret(secret: Secret): void {
+    this.#secrets.add(secret);
+  }
+
+  /** `text` with the PAT, every known secret and `extra` replaced by `[redacted]`. */
+  redact(text: string, extra: Iterable<Secret> = []): string {
+    return redact(text, [this.#pat, ...this.#secrets, ...extra]);
+  }
+
+  /** The facts errors carry about `spec`'s request. */
+  facts(spec: Pick<RequestSpec, "method" | "path">): RequestFacts {
+    return { baseUrl: this.#baseUrl, method: spec.method, path: spec.path };
+  }
+
+  /**
+   * The error for a 2xx reply whose body is not what GitLab sends: for a request that is not safe
+   * to repeat GitLab probably acted, so the outcome is unknown; otherwise it is an API error.
+   */
+  unexpected(
+    spec: RequestSpec,
+    reply: Reply,
+    detail: string,
+  ): GitLabApiError | OutcomeUnknownError {
+    const facts = this.facts(spec);
+    const what = this.redact(
+      `answered ${reply.status} with an unexpected body (${detail}): ` +
+        gitlabMessageOf(reply.text, reply.headers.get("content-type")),
+      secretsIn(spec.body),
+    );
+    if (!spec.idempotent) return new OutcomeUnknownError(facts, what, reply.status);
+    return new GitLabApiError(facts, reply.status, what, reply.requestId, {
+      hint:
+        `check that ${this.#baseUrl} is GitLab's address (the reply does not look like GitLab's API)`,
+    });
+  }
+
+  /**
+   * Sends `spec`, retrying where that is safe, and returns GitLab's 2xx (or accepted) reply.
+   * Throws {@link GitLabApiError} for other 4xx, {@link OutcomeUnknownError} when a non-idempotent
+   * request may have been acted on, and {@link GitLabUnreachableError} otherwise.
+   */
+  async send(spec: RequestSpec): Promise<Reply> {
+    const facts = this.facts(spec);
+    const bodySecrets = secretsIn(spec.body);
+    const clean = (text: string) => this.redact(text, bodySecrets);
+    if (spec.pat && !this.#pat) {
+      throw new InputError(
+        `no personal_access_token is configured for ${this.#baseUrl}, which ${spec.method} ${spec.path} needs`,
+        { hint: `configure a personal access token with ${spec.pat.scopes} scope for this GitLab` },
+      );
+    }
+    const url = this.#url(spec);
+    const logPath = clean(url.slice(this.#apiBase.length));
+    const init = this.#init(spec);
+    let lastStatus: number | undefined;
+    let lastReason = "";
+    for (let attempt = 1;; attempt++) {
+      const remaining = this.#deadline - this.#now();
+      if (remaining <= 0) {
+        const after = attempt === 1
+          ? "before it was sent"
+          : `after ${attempt - 1} attempt(s); last: ${lastReason}`;
+        throw new GitLabUnreachableError(facts, clean(`the deadline passed ${after}`), lastStatus);
+      }
+      const started = performance.now();
+      const timeoutMs = Math.min(this.#timeoutMs, remaining);
+      const result = await this.#pool.run(() => this.#attempt(url, init, timeoutMs));
+      const ms = Math.round(performance.now() - started);
+      const shown = result.kind === "reply" ? String(result.status) : `failed (${result.reason})`;
+      this.#env.logger.debug(
+        clean(`${spec.method} ${logPath} ${shown} ${ms}ms attempt ${attempt}/${this.#maxAttempts}`),
+        { gitlab: this.#baseUrl },
+      );
+
+      let retryable: boolean;
+      if (result.kind === "reply") {
+        const { status, headers, text } = result;
+        const requestId = headers.get("x-request-id") ?? undefined;
+        if ((status >= 200 && status < 300) || spec.accept?.includes(status)) {
+          return { status, headers, text, requestId, attempts: attempt };
+        }
+        lastStatus = status;
+        lastReason = clean(`${status}: ${gitlabMessageOf(text, headers.get("content-type"))}`);
+        if (status < 500 && status !== 429) throw this.#apiError(spec, result, requestId, clean);
+        retryable = RETRYABLE.has(status);
+        if (!spec.idempotent && !NOT_ACTED.has(status)) {
+          throw new OutcomeUnknownError(facts, `answered ${lastReason}`, status);
+        }
+      } else {
+        lastStatus = undefined;
+        lastReason = clean(result.reason);
+        if (result.tls) {
+          throw new GitLabUnreachableError(facts, lastReason, undefined, {
+            hint:
+              `the certificate of ${this.#baseUrl} is not trusted: set ca_file for this GitLab ` +
+              "to the PEM bundle of the certificate authority that signed it",
+          });
+        }
+        if (!spec.idempotent && result.sent) {
+          throw new OutcomeUnknownError(facts, lastReason, undefined);
+        }
+        retryable = true;
+      }
+      if (!retryable) throw new GitLabUnreachableError(facts, `answered ${lastReason}`, lastStatus);
+      if (attempt >= this.#maxAttempts) {
+        throw new GitLabUnreachableError(
+          facts,
+          `gave up after ${attempt} attempts; last: ${lastReason}`,
+          lastStatus,
+        );
+      }
+      const headers = result.kind === "reply" ? result.headers : undefined;
+      const now = this.#now();
+      const wait = retryWait(
+        lastStatus,
+        headers,
+        attempt,
+        now,
+        () => this.#env.random(),
+        this.#backoff,
+      );
+      if (now + wait.ms >= this.#deadline) {
+        throw new GitLabUnreachableError(
+          facts,
+          `retrying would wait ${
+            seconds(wait.ms)
+          } (${wait.source}) past the deadline; last: ${lastReason}`,
+          lastStatus,
+        );
+      }
+      this.#env.logger.info(
+        `GitLab ${this.#baseUrl} ${spec.method} ${spec.path}: ${lastReason}; retrying in ${
+          seconds(wait.ms)
+        }`,
+        { attempt, of: this.#maxAttempts, wait: wait.source },
+      );
+      await this.#env.clock.sleep(wait.ms);
+    }
+  }
+
+  #now(): number {
+    return this.#env.clock.now().getTime();
+  }
+
+  #url(spec: RequestSpec): string {
+    const query = new URLSearchParams(spec.query ?? {}).toString();
+    return `${this.#apiBase}${spec.path}${query ? `?${query}` : ""}`;
+  }
+
+  #init(spec: RequestSpec): RequestInit {
+    const headers = new Headers({
+      "accept": "application/json",
+      "user-agent": `register-runner/${VERSION}`,
+    });
+    if (spec.pat && this.#pat) headers.set("private-token", this.#pat.reveal());
+    const init: RequestInit = { method: spec.method, headers, redirect: "manual" };
+    if (spec.body !== undefined) {
+      headers.set("content-type", "application/json");
+      init.body = JSON.stringify(revealed(spec.body));
+    }
+    return init;
+  }
+
+  async #attempt(url: string, init: RequestInit, timeoutMs: number): Promise<Attempt> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await fetch(url, {
+        ...init,
+        signal: controller.signal,
+        ...(this.#http ? { client: this.#http } : {}),
+      });
+      // The body is read under the same timeout: a reply that stalls mid-body times out too.
+      const text = await response.text();
+      return { kind: "reply", status: response.status, headers: response.headers, text };
+    } catch (error) {
+      if (controller.signal.aborted) {
+        return {
+          kind: "failure",
+          reason: `no complete reply within ${seconds(timeoutMs)}`,
+          sent: true,
+          tls: false,
+        };
+      }
+      const reason = describe(error);
+      return {
+        kind: "failure",
+        reason,
+        sent: !isConnectFailure(error, reason),
+        tls: isTlsFailure(reason),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #apiError(
+    spec: RequestSpec,
+    reply: { status: number; headers: Headers; text: string },
+    requestId: string | undefined,
+    clean: (text: string) => string,
+  ): GitLabApiError {
+    const { status, headers, text } = reply;
+    let message = gitlabMessageOf(text, headers.get("content-type"));
+    let hint = spec.hints?.[status];
+    if (status >= 300 && status < 400) {
+      const location = headers.get("location") ?? "(no Location)";
+      message = `redirected to ${location}`;
+      hint = `${this.#baseUrl} redirects its API: set url to the address GitLab answers on ` +
+        "(for example https:// instead of http://, or the canonical host name)";
+    } else if (spec.pat && status === 401) {
+      hint ??= `GitLab does not accept the personal access token for ${this.#baseUrl} (unknown, ` +
+        `expired or revoked): create a new one with ${spec.pat.scopes} scope and replace it`;
+    } else if (spec.pat && status === 403) {
+      if (isInsufficientScope(text)) {
+        hint = `the personal access token lacks the scope this needs: give it ${spec.pat.scopes}` +
+          (spec.pat.who ? ` (${spec.pat.who})` : "");
+      } else {
+        hint ??= spec.pat.who ?? "the personal access token's user is not allowed to do this";
+      }
+    }
+    return new GitLabApiError(
+      this.facts(spec),
+      status,
+      clean(message),
+      requestId,
+      hint === undefined ? {} : { hint: clean(hint) },
+    );
+  }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The URL without `user:password@`, for messages. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,405 @@
+import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
+import { GitLabApiError, GitLabUnreachableError, InputError } from "../errors.ts";
+import { Secret } from "../secret.ts";
+import { OutcomeUnknownError } from "./errors.ts";
+import { Requester, type RequesterOptions, type RequestSpec } from "./request.ts";
+import { closedPort, type Handler, json, startServer, testEnv, text } from "./testkit.ts";
+
+const PAT = new Secret("glpat-SECRETSECRET");
+const GET: RequestSpec = {
+  method: "GET",
+  path: "/runners/all",
+  pat: { scopes: "`api`" },
+  idempotent: true,
+};
+const CREATE: RequestSpec = {
+  method: "POST",
+  path: "/user/runners",
+  body: { description: "d" },
+  pat: { scopes: "`create_runner` or `api`", who: "creating needs an administrator" },
+  idempotent: false,
+};
+
+function setup(handler: Handler, options: Partial<RequesterOptions> = {}) {
+  const server = startServer(handler);
+  const env = testEnv();
+  const http = Deno.createHttpClient({});
+  const req = new Requester({
+    url: server.url,
+    apiBase: server.apiBase,
+    pat: PAT,
+    env,
+    httpClient: http,
+    ...options,
+  });
+  return {
+    server,
+    env,
+    req,
+    async [Symbol.asyncDispose]() {
+      http.close();
+      await server.close();
+    },
+  };
+}
+
+/** Answers with `replies` in order, then 200 `[]`. */
+function sequence(...replies: (() => Response)[]): Handler {
+  return (_req, n) => replies[n - 1]?.() ?? json(200, []);
+}
+
+async function failure<T extends Error>(
+  promise: Promise<unknown>,
+  type: new (...a: never[]) => T,
+): Promise<T> {
+  try {
+    await promise;
+  } catch (error) {
+    ok(error instanceof type, `expected ${type.name}, got ${error}`);
+    return error;
+  }
+  throw new Error(`expected ${type.name}, but it succeeded`);
+}
+
+Deno.test("send: PAT header only when needed, JSON body, query; one debug line per attempt, no body", async () => {
+  await using t = setup(() => json(200, [{ id: 1 }], { "x-request-id": "req-1" }));
+  const reply = await t.req.send({ ...GET, query: { per_page: "100", tag_list: "a,b" } });
+  assertEquals([reply.status, reply.text, reply.requestId, reply.attempts], [
+    200,
+    '[{"id":1}]',
+    "req-1",
+    1,
+  ]);
+  await t.req.send({
+    method: "POST",
+    path: "/runners/verify",
+    body: { token: new Secret("tok-XYZW") },
+    idempotent: true,
+  });
+  const [list, verify] = t.server.requests;
+  assertEquals(list?.headers.get("private-token"), PAT.reveal());
+  assertEquals(list?.query.get("tag_list"), "a,b");
+  assertEquals(list?.query.get("per_page"), "100");
+  assertEquals(verify?.headers.get("private-token"), null);
+  assertEquals(verify?.headers.get("content-type"), "application/json");
+  assertEquals(JSON.parse(verify?.body ?? ""), { token: "tok-XYZW" });
+  const debug = t.env.logger.lines.filter((l) => l.level === "debug").map((l) => l.message);
+  assertEquals(debug.length, 2);
+  match(debug[0] ?? "", /^GET \/runners\/all\?per_page=100&tag_list=a%2Cb 200 \d+ms attempt 1\/5$/);
+  match(debug[1] ?? "", /^POST \/runners\/verify 200 \d+ms attempt 1\/5$/);
+  ok(!t.env.logger.dump().includes("tok-XYZW"));
+});
+
+Deno.test("send retries 502, 503, 504 and 429 with full-jitter exponential backoff", async () => {
+  await using t = setup(sequence(
+    () => text(502, "Bad Gateway"),
+    () => text(503, "unavailable"),
+    () => text(504, "Gateway Timeout"),
+    () => text(429, "Retry later"),
+  ));
+  const reply = await t.req.send(GET);
+  assertEquals([reply.status, reply.attempts], [200, 5]);
+  // random() = 0.5: half of 1 s, 2 s, 4 s, 8 s.
+  assertEquals(t.env.clock.sleeps, [500, 1000, 2000, 4000]);
+  assertEquals(t.env.logger.lines.filter((l) => l.level === "info").length, 4);
+});
+
+Deno.test("429 honours Retry-After (seconds, then an HTTP date), then RateLimit-Reset (epoch); text bodies", async () => {
+  const env = testEnv();
+  const later = (s: number) => new Date(env.clock.now().getTime() + s * 1000);
+  await using t = setup(
+    sequence(
+      () => text(429, "Retry later", { "retry-after": "7", "ratelimit-reset": "1" }),
+      () => text(429, "Retry later", { "retry-after": later(30).toUTCString() }),
+      () => text(429, "Retry later", { "ratelimit-reset": String(later(12).getTime() / 1000) }),
+    ),
+    { env },
+  );
+  assertEquals((await t.req.send(GET)).status, 200);
+  assertEquals(env.clock.sleeps, [7000, 30_000, 12_000]);
+});
+
+Deno.test("a single wait is capped at 60 s", async () => {
+  await using t = setup(sequence(() => text(429, "Retry later", { "retry-after": "3600" })));
+  await t.req.send(GET);
+  assertEquals(t.env.clock.sleeps, [60_000]);
+});
+
+Deno.test("never waits past the deadline: fails at once with the last status", async () => {
+  const env = testEnv();
+  await using t = setup(() => text(429, "Retry later", { "retry-after": "30" }), {
+    env,
+    deadline: env.clock.now().getTime() + 10_000,
+  });
+  const error = await failure(t.req.send(GET), GitLabUnreachableError);
+  assertEquals([error.lastStatus, t.server.requests.length, env.clock.sleeps], [429, 1, []]);
+  match(error.message, /past the deadline/);
+});
+
+Deno.test("a deadline already passed sends nothing", async () => {
+  const env = testEnv();
+  await using t = setup(() => json(200, []), { env, deadline: env.clock.now().getTime() });
+  const error = await failure(t.req.send(GET), GitLabUnreachableError);
+  assertEquals(t.server.requests.length, 0);
+  match(error.message, /deadline passed before it was sent/);
+});
+
+Deno.test("gives up after maxAttempts with GitLabUnreachableError and the last status", async () => {
+  await using t = setup(() => text(503, "busy"), { maxAttempts: 3 });
+  const error = await failure(t.req.send(GET), GitLabUnreachableError);
+  ok(!(error instanceof OutcomeUnknownError));
+  assertEquals([error.lastStatus, t.server.requests.length, t.env.clock.sleeps.length], [
+    503,
+    3,
+    2,
+  ]);
+  match(error.message, /gave up after 3 attempts; last: 503: busy/);
+});
+
+Deno.test("an idempotent request is not retried on 500", async () => {
+  await using t = setup(() => json(500, { message: "500 Internal Server Error" }));
+  const error = await failure(t.req.send(GET), GitLabUnreachableError);
+  assertEquals([error.lastStatus, t.server.requests.length], [500, 1]);
+});
+
+Deno.test("a non-idempotent request is not repeated after 502, 504 or 500: outcome unknown", async () => {
+  for (const status of [502, 504, 500]) {
+    await using t = setup(() => text(status, "gateway"));
+    const error = await failure(t.req.send(CREATE), OutcomeUnknownError);
+    assertEquals([error.outcomeUnknown, error.lastStatus, t.server.requests.length], [
+      true,
+      status,
+      1,
+    ]);
+    ok(error instanceof GitLabUnreachableError);
+  }
+});
+
+Deno.test("a non-idempotent request is repeated after 429 and 503 (GitLab did not act)", async () => {
+  await using t = setup(sequence(() => text(429, "Retry later"), () => text(503, "down")));
+  const reply = await t.req.send(CREATE);
+  assertEquals([reply.status, t.server.requests.length], [200, 3]);
+});
+
+Deno.test("a timeout: an idempotent request is retried, a non-idempotent one is not", async () => {
+  const slow = (n: number) => (_req: unknown, i: number) =>
+    i <= n ? new Promise<Response>((r) => setTimeout(() => r(json(200, [])), 300)) : json(200, []);
+  {
+    await using t = setup(slow(1), { requestTimeoutMs: 50 });
+    const reply = await t.req.send(GET);
+    assertEquals([reply.attempts, t.server.requests.length], [2, 2]);
+  }
+  {
+    await using t = setup(slow(1), { requestTimeoutMs: 50 });
+    const error = await failure(t.req.send(CREATE), OutcomeUnknownError);
+    assertEquals([t.server.requests.length, error.lastStatus], [1, undefined]);
+    match(error.message, /no complete reply within 0\.1 s/);
+  }
+});
+
+Deno.test("a dropped connection: an idempotent request is retried, a non-idempotent one is not", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let accepted = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      await conn.read(new Uint8Array(4096));
+      conn.close();
+    }
+  })();
+  const url = `http://127.0.0.1:${listener.addr.port}`;
+  const env = testEnv();
+  const http = Deno.createHttpClient({});
+  try {
+    const req = new Requester({
+      url,
+      apiBase: `${url}/api/v4`,
+      pat: PAT,
+      env,
+      httpClient: http,
+      maxAttempts: 3,
+    });
+    await failure(req.send(CREATE), OutcomeUnknownError);
+    assertEquals(accepted, 1);
+    const error = await failure(req.send(GET), GitLabUnreachableError);
+    ok(!(error instanceof OutcomeUnknownError));
+    assertEquals([accepted, error.lastStatus], [4, undefined]);
+  } finally {
+    http.close();
+    listener.close();
+    await serving.catch(() => {});
+  }
+});
+
+Deno.test("a refused connection is retried even for a non-idempotent request (nothing was sent)", async () => {
+  const port = closedPort();
+  const env = testEnv();
+  const http = Deno.createHttpClient({});
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const req = new Requester({
+      url,
+      apiBase: `${url}/api/v4`,
+      pat: PAT,
+      env,
+      httpClient: http,
+      maxAttempts: 3,
+    });
+    const error = await failure(req.send(CREATE), GitLabUnreachableError);
+    ok(!(error instanceof OutcomeUnknownError));
+    assertEquals(env.clock.sleeps.length, 2);
+    match(error.message, /gave up after 3 attempts/);
+  } finally {
+    http.close();
+  }
+});
+
+Deno.test("4xx: GitLabApiError with status, method, path, request id and GitLab's message", async () => {
+  const cases: [Response, string][] = [
+    [json(404, { message: "404 Runner Not Found" }), "404 Runner Not Found"],
+    [
+      json(400, {
+        message: {
+          tags_list: ["can not be empty when runner is not allowed to pick untagged jobs"],
+        },
+      }),
+      '{"tags_list":["can not be empty when runner is not allowed to pick untagged jobs"]}',
+    ],
+    [json(400, { error: "token is missing" }), "token is missing"],
+    [
+      json(401, {
+        error: "invalid_token",
+        error_description: "Token was revoked. You have to re-authorize.",
+      }),
+      "invalid_token: Token was revoked. You have to re-authorize.",
+    ],
+    [text(418, "I'm a teapot\n"), "I'm a teapot"],
+    [
+      new Response("<html><title>Sign in</title></html>", {
+        status: 403,
+        headers: { "content-type": "text/html" },
+      }),
+      'HTML page "Sign in"',
+    ],
+  ];
+  for (const [response, message] of cases) {
+    const status = response.status;
+    response.headers.set("x-request-id", "01HREQ");
+    await using t = setup(() => response);
+    const error = await failure(t.req.send(GET), GitLabApiError);
+    assertEquals(
+      [
+        error.status,
+        error.request.method,
+        error.request.path,
+        error.requestId,
+        error.gitlabMessage,
+      ],
+      [status, "GET", "/runners/all", "01HREQ", message],
+    );
+    assertEquals(t.server.requests.length, 1);
+    match(
+      error.message,
+      new RegExp(`^GitLab ${t.server.url} answered GET /runners/all with ${status}: `),
+    );
+  }
+});
+
+Deno.test("hints: 401 says replace the token, 403 names the missing scope or who may do it", async () => {
+  {
+    await using t = setup(() => json(401, { message: "401 Unauthorized" }));
+    const error = await failure(t.req.send(CREATE), GitLabApiError);
+    match(
+      error.hint ?? "",
+      /unknown, expired or revoked.*`create_runner` or `api` scope and replace it/,
+    );
+  }
+  {
+    await using t = setup(() =>
+      json(403, {
+        error: "insufficient_scope",
+        error_description:
+          "The request requires higher privileges than provided by the access token.",
+        scope: "create_runner api read_api",
+      })
+    );
+    const error = await failure(t.req.send(CREATE), GitLabApiError);
+    match(error.hint ?? "", /lacks the scope this needs: give it `create_runner` or `api`/);
+    match(error.gitlabMessage, /accepted scopes: create_runner api read_api/);
+  }
+  {
+    await using t = setup(() => json(403, { message: "403 Forbidden" }));
+    const error = await failure(t.req.send(CREATE), GitLabApiError);
+    assertEquals(error.hint, "creating needs an administrator");
+  }
+  {
+    await using t = setup(() => json(404, { message: "404 Runner Not Found" }));
+    const error = await failure(
+      t.req.send({ ...GET, hints: { 404: "runner 7 is gone" } }),
+      GitLabApiError,
+    );
+    assertEquals(error.hint, "runner 7 is gone");
+  }
+});
+
+Deno.test("redaction: secrets GitLab echoes back never reach messages or logs", async () => {
+  const bodyToken = new Secret("glrt-BODYTOKEN123");
+  const extra = new Secret("GR1348941EXTRASECRET");
+  const echo: Handler = (req) =>
+    json(400, {
+      message: `bad: ${req.body} pat=${req.headers.get("private-token")} extra=${extra.reveal()}`,
+    });
+  const spec: RequestSpec = { ...CREATE, body: { token: bodyToken, nested: [{ t: bodyToken }] } };
+  const leaks = (s: string) => [bodyToken, extra, PAT].filter((x) => s.includes(x.reveal()));
+  {
+    await using t = setup(echo, { secrets: [extra] });
+    const error = await failure(t.req.send(spec), GitLabApiError);
+    assertEquals(
+      leaks(`${error.message} ${error.gitlabMessage} ${error.hint} ${t.env.logger.dump()}`),
+      [],
+    );
+    match(error.gitlabMessage, /\[redacted\].*pat=\[redacted\] extra=\[redacted\]/);
+    // The request itself carried the real values.
+    match(t.server.requests[0]?.body ?? "", /glrt-BODYTOKEN123/);
+  }
+  {
+    // An error reply on a retried and then abandoned request: the reason quotes the body.
+    const gateway: Handler = (req) => text(502, `upstream said ${req.body}`);
+    await using t = setup(gateway, { secrets: [extra], maxAttempts: 2 });
+    const error = await failure(t.req.send({ ...spec, idempotent: true }), GitLabUnreachableError);
+    assertEquals(leaks(`${error.message} ${t.env.logger.dump()}`), []);
+    match(error.message, /upstream said .*\[redacted\]/);
+  }
+});
+
+Deno.test("a redirect is not followed (the PAT would go along): an error naming the target", async () => {
+  await using other = setup(() => json(200, []));
+  await using t = setup(() =>
+    new Response(null, { status: 301, headers: { location: `${other.server.apiBase}/x` } })
+  );
+  const error = await failure(t.req.send(GET), GitLabApiError);
+  assertEquals([error.status, other.server.requests.length], [301, 0]);
+  match(error.gitlabMessage, /redirected to http:\/\/127\.0\.0\.1:\d+\/api\/v4\/x/);
+  match(error.hint ?? "", /set url to the address GitLab answers on/);
+});
+
+Deno.test("a call that needs the PAT fails before sending when none is configured", async () => {
+  await using t = setup(() => json(200, []), { pat: undefined });
+  const error = await failure(t.req.send(GET), InputError);
+  match(error.message, /no personal_access_token/);
+  assertEquals(t.server.requests.length, 0);
+});
+
+Deno.test("requests go through the pool: never more than `concurrency` in flight", async () => {
+  let inFlight = 0;
+  let peak = 0;
+  await using t = setup(async () => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setTimeout(r, 20));
+    inFlight--;
+    return json(200, []);
+  }, { concurrency: 2 });
+  await Promise.all(Array.from({ length: 6 }, () => t.req.send(GET)));
+  assertEquals([peak, t.server.requests.length], [2, 6]);
+});

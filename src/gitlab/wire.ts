@@ -1,0 +1,100 @@
+/**
+ * Turns GitLab's JSON (whose fields vary between versions) into the client's typed values.
+ * Each function returns `undefined` when the JSON lacks what it cannot do without.
+ *
+ * @module
+ */
+
+import type { TokenCheck } from "../model.ts";
+import { Secret } from "../secret.ts";
+import type {
+  ResetToken,
+  RunnerDetails,
+  RunnerSummary,
+  WireRunner,
+  WireRunnerDetails,
+} from "./types.ts";
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function bool(value: unknown): boolean | undefined {
+  return typeof value === "boolean" ? value : undefined;
+}
+
+function id(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+/** A listing entry; `paused` comes from `active` on GitLab 13.x. */
+export function runnerSummary(wire: unknown): RunnerSummary | undefined {
+  if (!isRecord(wire)) return undefined;
+  const w = wire as WireRunner;
+  const runnerId = id(w.id);
+  if (runnerId === undefined) return undefined;
+  const active = bool(w.active);
+  const runnerType = str(w.runner_type);
+  const status = str(w.status);
+  return {
+    id: runnerId,
+    description: str(w.description) ?? "",
+    paused: bool(w.paused) ?? (active === undefined ? false : !active),
+    ...(runnerType === undefined ? {} : { runner_type: runnerType }),
+    ...(status === undefined ? {} : { status }),
+  };
+}
+
+/** `GET /runners/:id`; GitLab's defaults fill fields an old version does not send. */
+export function runnerDetails(wire: unknown): RunnerDetails | undefined {
+  const summary = runnerSummary(wire);
+  if (!summary) return undefined;
+  const w = wire as WireRunnerDetails;
+  const tags = Array.isArray(w.tag_list) ? w.tag_list.filter((t) => typeof t === "string") : [];
+  const token = str(w.token);
+  return {
+    ...summary,
+    tag_list: tags,
+    run_untagged: bool(w.run_untagged) ?? true,
+    locked: bool(w.locked) ?? false,
+    access_level: str(w.access_level) ?? "not_protected",
+    maximum_timeout: typeof w.maximum_timeout === "number" ? w.maximum_timeout : 0,
+    maintenance_note: str(w.maintenance_note) ?? str(w.maintainer_note) ?? "",
+    ...(token ? { token: new Secret(token) } : {}),
+  };
+}
+
+/**
+ * A `POST /runners/verify` 200 body: `{id, token_expires_at}` (GitLab 15.10+), or the literal
+ * `200` (or nothing) from older GitLab. `undefined` for anything else.
+ */
+export function tokenCheck(json: unknown, text: string): TokenCheck | undefined {
+  if (isRecord(json)) {
+    const runnerId = id(json.id);
+    const expires = json.token_expires_at;
+    return {
+      status: "valid",
+      ...(runnerId === undefined ? {} : { runnerId }),
+      ...(typeof expires === "string" || expires === null ? { tokenExpiresAt: expires } : {}),
+    };
+  }
+  if (json === 200 || text.trim() === "") return { status: "valid" };
+  return undefined;
+}
+
+/** `{id?, token, token_expires_at?}` from a create, register or reset reply. */
+export function issuedToken(json: unknown): (ResetToken & { id: number | undefined }) | undefined {
+  if (!isRecord(json)) return undefined;
+  const token = str(json.token);
+  if (!token) return undefined;
+  const expires = json.token_expires_at;
+  return {
+    id: id(json.id),
+    token: new Secret(token),
+    tokenExpiresAt: typeof expires === "string" ? expires : null,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * A wrapper that keeps tokens out of logs: printing, string-interpolating or JSON-encoding a
+ * {@link Secret} shows `[redacted]`; only {@link Secret.reveal} gives the value, and only the
+ * GitLab client and the config writer call it.
+ *
+ * @module
+ */
+
+const REDACTED = "[redacted]";
+
+/** A secret string (personal access token, registration token or runner token). */
+export class Secret {
+  readonly #value: string;
+
+  /** Wraps `value`; it must be a non-empty string. */
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  /** The secret value. Call only where the value must leave the process (HTTP body, config file). */
+  reveal(): string {
+    return this.#value;
+  }
+
+  /** True when both wrap the same value. */
+  equals(other: Secret | undefined): boolean {
+    return other !== undefined && other.#value === this.#value;
+  }
+
+  /** Always `[redacted]`. */
+  toString(): string {
+    return REDACTED;
+  }
+
+  /** Always `[redacted]`. */
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  /** Deno's inspect hook (console.log, Deno.inspect). */
+  [Symbol.for("Deno.customInspect")](): string {
+    return REDACTED;
+  }
+
+  /** Node's inspect hook. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return REDACTED;
+  }
+}
+
+/**
+ * Replaces every occurrence of each secret's value in `text` with `[redacted]`.
+ * Used on anything that might echo a secret back (GitLab error bodies, URLs).
+ */
+export function redact(text: string, secrets: Iterable<Secret | undefined>): string {
+  let out = text;
+  for (const secret of secrets) {
+    const value = secret?.reveal();
+    if (value && value.length >= 4) out = out.split(value).join(REDACTED);
+  }
+  return out;
+}

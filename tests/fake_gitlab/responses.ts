@@ -1,0 +1,96 @@
+/**
+ * Response builders with GitLab's exact error bodies (see `gitlab-api.md` §1.2).
+ *
+ * @module
+ */
+
+import { errorSentence, type ModelErrors } from "./rules.ts";
+
+/** A JSON response (`application/json`). */
+export function json(status: number, body: unknown, headers?: HeadersInit): Response {
+  const h = new Headers(headers);
+  h.set("content-type", "application/json");
+  return new Response(JSON.stringify(body), { status, headers: h });
+}
+
+/** A response without a body (e.g. 204). */
+export function noContent(status = 204): Response {
+  return new Response(null, { status });
+}
+
+/** `401 {"message":"401 Unauthorized"}`. */
+export function unauthorized(): Response {
+  return json(401, { message: "401 Unauthorized" });
+}
+
+/** The OAuth-style 401 for an expired or revoked PAT. */
+export function invalidToken(kind: "expired" | "revoked"): Response {
+  const error_description = kind === "expired"
+    ? "Token is expired. You can either do re-authorization or token refresh."
+    : "Token was revoked. You have to re-authorize from the user.";
+  return json(401, { error: "invalid_token", error_description });
+}
+
+/** `403 insufficient_scope`, listing the scopes the route accepts. */
+export function insufficientScope(scopes: readonly string[]): Response {
+  return json(403, {
+    error: "insufficient_scope",
+    error_description: "The request requires higher privileges than provided by the access token.",
+    scope: scopes.join(" "),
+  });
+}
+
+/** `403 {"message":"403 Forbidden"}`, or `403 Forbidden - <reason>` (reasons dropped on 13.x). */
+export function forbidden(reason?: string, legacy = false): Response {
+  const message = reason === undefined || legacy ? "403 Forbidden" : `403 Forbidden - ${reason}`;
+  return json(403, { message });
+}
+
+/** `404 {"message":"404 <Resource> Not Found"}`; 13.x `Ci::Runner.find` gave `404 Not found`. */
+export function notFound(resource: string, legacy = false): Response {
+  return json(404, { message: legacy ? "404 Not found" : `404 ${resource} Not Found` });
+}
+
+/** The catch-all for unknown routes: `404 {"error":"404 Not Found"}`. */
+export function routeNotFound(): Response {
+  return json(404, { error: "404 Not Found" });
+}
+
+/** A Grape parameter error: `400 {"error": message}`. */
+export function grapeError(message: string): Response {
+  return json(400, { error: message });
+}
+
+/** `bad_request!(reason)`: `400 {"message":"400 Bad request - <reason>"}`. */
+export function badRequest(reason: string): Response {
+  return json(400, { message: `400 Bad request - ${reason}` });
+}
+
+/** `render_validation_error!`: `400 {"message":{"attr":["msg"]}}`. */
+export function validationError(errors: ModelErrors): Response {
+  return json(400, { message: errors });
+}
+
+/** A model error surfaced through `bad_request!` (as `POST /user/runners` does). */
+export function validationSentence(errors: ModelErrors): Response {
+  return badRequest(errorSentence(errors));
+}
+
+/** The reason phrase for common statuses, for default fault bodies. */
+export function reasonPhrase(status: number): string {
+  const phrases: Record<number, string> = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    410: "Gone",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+  };
+  return phrases[status] ?? "Error";
+}

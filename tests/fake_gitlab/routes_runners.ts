@@ -1,0 +1,202 @@
+/**
+ * PAT-authenticated runner management (`lib/api/ci/runners.rb`): listings with filters and
+ * pagination, details, update, delete and token reset by id.
+ *
+ * @module
+ */
+
+import { readAttributes, type RunnerAttributes, UPDATABLE_PARAMS } from "./attributes.ts";
+import { authenticate, type RequestContext } from "./context.ts";
+import { type EntityContext, resetTokenResult, runnerDetails, runnerEntity } from "./entities.ts";
+import { paginate } from "./pagination.ts";
+import { atLeastOneOf, GrapeError, optBool, optEnum, optInt, optTagList } from "./params.ts";
+import { forbidden, json, noContent, notFound, validationError } from "./responses.ts";
+import {
+  canManage,
+  canRead,
+  hasErrors,
+  isOnline,
+  isStale,
+  ownedRunners,
+  validateRunner,
+} from "./rules.ts";
+import { type FakeRunner, type FakeUser, RUNNER_TYPES } from "./state.ts";
+
+const SCOPES = [
+  "specific",
+  "shared",
+  "instance_type",
+  "group_type",
+  "project_type",
+  "active",
+  "paused",
+  "online",
+  "offline",
+  "never_contacted",
+  "stale",
+] as const;
+const STATUS_SCOPES = ["active", "paused", "online", "offline", "never_contacted", "stale"];
+const STATUSES = ["active", "paused", "online", "offline", "stale", "never_contacted"] as const;
+
+type Filter = (runner: FakeRunner) => boolean;
+
+function statusFilter(value: string, now: Date): Filter {
+  switch (value) {
+    case "active":
+      return (r) => !r.paused;
+    case "paused":
+      return (r) => r.paused;
+    case "online":
+      return (r) => isOnline(r, now);
+    case "offline":
+      return (r) => r.contacted_at !== null && !isOnline(r, now);
+    case "never_contacted":
+      return (r) => r.contacted_at === null;
+    case "stale":
+      return (r) => isStale(r, now);
+    case "shared":
+      return (r) => r.runner_type === "instance_type";
+    case "specific":
+      return (r) => r.runner_type !== "instance_type";
+    default:
+      return (r) => r.runner_type === value;
+  }
+}
+
+/** Reads `scope`, `type`, `status`, `paused`, `tag_list` (AND) into one filter. */
+function listFilter(ctx: RequestContext, adminListing: boolean): Filter | Response {
+  const filters: Filter[] = [];
+  const scope = optEnum(ctx.params, "scope", SCOPES);
+  const type = optEnum(ctx.params, "type", RUNNER_TYPES);
+  const status = optEnum(ctx.params, "status", STATUSES);
+  const paused = optBool(ctx.params, "paused");
+  const tags = optTagList(ctx.params, "tag_list");
+  if (scope !== undefined) {
+    if (!adminListing && !STATUS_SCOPES.includes(scope)) {
+      return json(400, { message: "Scope contains invalid value" });
+    }
+    filters.push(statusFilter(scope, ctx.now));
+  }
+  if (type !== undefined) filters.push((r) => r.runner_type === type);
+  if (status !== undefined) filters.push(statusFilter(status, ctx.now));
+  if (paused !== undefined) filters.push((r) => r.paused === paused);
+  if (tags !== undefined) filters.push((r) => tags.every((tag) => r.tag_list.includes(tag)));
+  return (runner) => filters.every((filter) => filter(runner));
+}
+
+function entityContext(ctx: RequestContext, user: FakeUser): EntityContext {
+  return { state: ctx.state, user, now: ctx.now, origin: ctx.url.origin };
+}
+
+/** Newest first, like `RunnersFinder`'s default `created_at_desc`. */
+function newestFirst(a: FakeRunner, b: FakeRunner): number {
+  return Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id;
+}
+
+function listing(ctx: RequestContext, adminListing: boolean): Response {
+  const user = authenticate(ctx);
+  if (user instanceof Response) return user;
+  const filter = listFilter(ctx, adminListing);
+  if (filter instanceof Response) return filter;
+  optInt(ctx.params, "page");
+  optInt(ctx.params, "per_page");
+  if (adminListing && !user.admin) return forbidden();
+  const pool = adminListing ? [...ctx.state.runners.values()] : ownedRunners(ctx.state, user);
+  const { page, headers } = paginate(pool.filter(filter).sort(newestFirst), ctx);
+  const ectx = entityContext(ctx, user);
+  return json(200, page.map((runner) => runnerEntity(runner, ectx)), headers);
+}
+
+/** `GET /runners/all` (admins only). */
+export function listAllRunners(ctx: RequestContext): Response {
+  return listing(ctx, true);
+}
+
+/** `GET /runners`: group and project runners the user manages (not all runners, even for admins). */
+export function listOwnedRunners(ctx: RequestContext): Response {
+  return listing(ctx, false);
+}
+
+/** Authenticates, parses `:id` and loads the runner; or the error response to send. */
+function loadRunner(
+  ctx: RequestContext,
+  rawId: string,
+  validate: () => void = () => {},
+): { user: FakeUser; runner: FakeRunner } | Response {
+  const user = authenticate(ctx, ["manage_runner"]);
+  if (user instanceof Response) return user;
+  if (!/^\d+$/.test(rawId)) throw new GrapeError("id is invalid");
+  validate();
+  const runner = ctx.state.runners.get(Number(rawId));
+  if (runner === undefined) return notFound("Runner", ctx.options.legacyErrorBodies);
+  return { user, runner };
+}
+
+function noAccess(ctx: RequestContext): Response {
+  return forbidden("No access granted", ctx.options.legacyErrorBodies);
+}
+
+/** `GET /runners/:id`: RunnerDetails (with `token` only on LLNL-patched GitLab). */
+export function showRunner(ctx: RequestContext, id: string): Response {
+  const loaded = loadRunner(ctx, id, () => optBool(ctx.params, "include_projects"));
+  if (loaded instanceof Response) return loaded;
+  const { user, runner } = loaded;
+  if (!canRead(ctx.state, user, runner)) return noAccess(ctx);
+  return json(
+    200,
+    runnerDetails(runner, entityContext(ctx, user), {
+      includeProjects: optBool(ctx.params, "include_projects") ?? true,
+      exposeToken: ctx.options.exposeTokenInDetails,
+    }),
+  );
+}
+
+/** `PUT /runners/:id`: updates the given attributes (`tag_list` replaces the list). */
+export function updateRunner(ctx: RequestContext, id: string): Response {
+  let attrs: RunnerAttributes = {};
+  const loaded = loadRunner(ctx, id, () => {
+    atLeastOneOf(ctx.params, ...UPDATABLE_PARAMS);
+    attrs = readAttributes(ctx.params);
+  });
+  if (loaded instanceof Response) return loaded;
+  const { user, runner } = loaded;
+  if (!canManage(ctx.state, user, runner)) return noAccess(ctx);
+  const updated = { ...runner, ...attrs };
+  const errors = validateRunner(updated);
+  if (hasErrors(errors)) return validationError(errors);
+  Object.assign(runner, attrs, { updated_at: ctx.now.toISOString() });
+  return json(
+    200,
+    runnerDetails(runner, entityContext(ctx, user), {
+      includeProjects: true,
+      exposeToken: ctx.options.exposeTokenInDetails,
+    }),
+  );
+}
+
+/** `DELETE /runners/:id`: 204; honours `If-Unmodified-Since` (412). */
+export function deleteRunner(ctx: RequestContext, id: string): Response {
+  const loaded = loadRunner(ctx, id);
+  if (loaded instanceof Response) return loaded;
+  const { user, runner } = loaded;
+  if (!canManage(ctx.state, user, runner)) return noAccess(ctx);
+  if (!user.admin && runner.runner_type === "project_type" && runner.project_ids.length > 1) {
+    return forbidden("Runner associated with more than one project");
+  }
+  const since = ctx.req.headers.get("if-unmodified-since");
+  if (since !== null && Date.parse(runner.updated_at) > Date.parse(since) + 999) {
+    return json(412, { message: "412 Precondition Failed" });
+  }
+  ctx.state.runners.delete(runner.id);
+  return noContent();
+}
+
+/** `POST /runners/:id/reset_authentication_token`: works even when the token has expired. */
+export function resetRunnerToken(ctx: RequestContext, id: string): Response {
+  const loaded = loadRunner(ctx, id);
+  if (loaded instanceof Response) return loaded;
+  const { user, runner } = loaded;
+  if (!canManage(ctx.state, user, runner)) return noAccess(ctx);
+  ctx.state.resetToken(runner, ctx.now, ctx.options.tokenExpiresInSeconds);
+  return json(201, resetTokenResult(runner, ctx.options.omitTokenExpiresAt));
+}

@@ -1,0 +1,145 @@
+/**
+ * Integration-test harness: lays out a prefix in a temp dir (with safe permissions, as an operator
+ * would) and runs the real CLI as a subprocess against a fake GitLab on loopback.
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Host name the CLI is told to use, so tests are independent of the machine. */
+export const HOST = "node7";
+
+/** One GitLab in the template. */
+export interface TemplateClient {
+  url: string;
+  personal_access_token?: string;
+  personal_access_token_file?: string;
+  registration_token?: string;
+  registration_token_file?: string;
+}
+
+/** A prefix directory under test. */
+export class Prefix {
+  /** Absolute path of the prefix. */
+  readonly dir: string;
+  /** Instance name. */
+  readonly instance: string;
+
+  private constructor(dir: string, instance: string) {
+    this.dir = dir;
+    this.instance = instance;
+  }
+
+  /** Creates an empty prefix (mode 0700) with an executor directory (0700). */
+  static async create(instance = "main"): Promise<Prefix> {
+    const dir = await Deno.makeTempDir({ prefix: "register-runner-test-" });
+    await Deno.chmod(dir, 0o700);
+    await Deno.mkdir(`${dir}/${instance}`, { mode: 0o700 });
+    await Deno.chmod(`${dir}/${instance}`, 0o700);
+    return new Prefix(dir, instance);
+  }
+
+  /** `config.template.{instance}.toml`. */
+  get templateFile(): string {
+    return `${this.dir}/config.template.${this.instance}.toml`;
+  }
+
+  /** `config.{instance}.toml`. */
+  get outputFile(): string {
+    return `${this.dir}/config.${this.instance}.toml`;
+  }
+
+  /** Writes the template with the given clients and global settings. */
+  async writeTemplate(
+    clients: TemplateClient[],
+    globals = "concurrent = 4\ncheck_interval = 0\n",
+  ): Promise<void> {
+    const blocks = clients.map((c) =>
+      "\n[[client_configs]]\n" +
+      Object.entries(c).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("\n") + "\n"
+    );
+    await this.writeFile(`config.template.${this.instance}.toml`, globals + blocks.join(""));
+  }
+
+  /** Writes an executor file `{instance}/{name}.toml`. */
+  async writeExecutor(name: string, body: string): Promise<void> {
+    await this.writeFile(`${this.instance}/${name}.toml`, body);
+  }
+
+  /** Removes an executor file. */
+  async removeExecutor(name: string): Promise<void> {
+    await Deno.remove(`${this.dir}/${this.instance}/${name}.toml`);
+  }
+
+  /** Writes a file relative to the prefix with mode 0600. */
+  async writeFile(relative: string, text: string): Promise<void> {
+    const path = `${this.dir}/${relative}`;
+    await Deno.writeTextFile(path, text, { mode: 0o600 });
+    await Deno.chmod(path, 0o600);
+  }
+
+  /** The output config, or undefined when absent. */
+  async readOutput(): Promise<string | undefined> {
+    try {
+      return await Deno.readTextFile(this.outputFile);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+  }
+
+  /** Removes the prefix. */
+  async cleanup(): Promise<void> {
+    await Deno.remove(this.dir, { recursive: true });
+  }
+}
+
+/** What a CLI run printed and returned. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `main.ts` with the given arguments (the prefix and instance are added). */
+export async function runCli(
+  prefix: Prefix,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      "--allow-sys=hostname",
+      `${ROOT}main.ts`,
+      "--prefix",
+      prefix.dir,
+      "--service-instance",
+      prefix.instance,
+      ...args,
+    ],
+    env: { REGISTER_RUNNER_HOSTNAME: HOST, NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const out = await command.output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Throws when any of the secrets appears in the text (names which one by position only). */
+export function assertNoSecrets(text: string, secrets: (string | undefined)[]): void {
+  secrets.forEach((s, i) => {
+    if (s && s.length >= 4 && text.includes(s)) {
+      throw new Error(`secret #${i} leaked into the output`);
+    }
+  });
+}

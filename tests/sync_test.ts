@@ -1,0 +1,456 @@
+/**
+ * End-to-end: the real CLI as a subprocess against the fake GitLab on loopback.
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { parse } from "smol-toml";
+import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
+import { assertNoSecrets, HOST, Prefix, runCli, type RunResult } from "./harness.ts";
+
+type Options = Parameters<typeof startFakeGitLab>[0];
+
+/** Runs `body` with a fresh fake GitLab and prefix, cleaning up after. */
+async function withSetup(
+  options: Options,
+  body: (gitlab: FakeGitLab, prefix: Prefix) => Promise<void>,
+): Promise<void> {
+  const gitlab = await startFakeGitLab(options);
+  const prefix = await Prefix.create();
+  try {
+    await body(gitlab, prefix);
+  } finally {
+    await gitlab.close();
+    await prefix.cleanup();
+  }
+}
+
+async function standardPrefix(gitlab: FakeGitLab, prefix: Prefix): Promise<void> {
+  await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);
+  await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+  await prefix.writeExecutor(
+    "docker",
+    `url = "${gitlab.url}"\nexecutor = "docker"\ntags = ["gpu"]\n[docker]\nimage = "alpine:3"\nprivileged = false\n`,
+  );
+}
+
+function ownRunners(gitlab: FakeGitLab) {
+  return gitlab.runners().filter((r) => r.description.startsWith(`${HOST} main `));
+}
+
+function runnerSections(text: string | undefined): Record<string, unknown>[] {
+  ok(text !== undefined, "config was written");
+  return (parse(text).runners ?? []) as Record<string, unknown>[];
+}
+
+function secretsOf(gitlab: FakeGitLab): string[] {
+  return [
+    gitlab.tokens.adminPat,
+    gitlab.tokens.userPat,
+    gitlab.tokens.registrationToken,
+    ...gitlab.runners().map((r) => r.token),
+  ];
+}
+
+function expectOk(result: RunResult, gitlab: FakeGitLab): void {
+  equal(result.code, 0, `exit 0 expected; stderr:\n${result.stderr}`);
+  assertNoSecrets(result.stdout + result.stderr, secretsOf(gitlab));
+}
+
+Deno.test("first sync registers every executor and writes a clean 0600 config", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    const result = await runCli(prefix);
+    expectOk(result, gitlab);
+    const runners = ownRunners(gitlab);
+    deepEqual(runners.map((r) => r.description).sort(), [
+      `${HOST} main docker Runner`,
+      `${HOST} main shell Runner`,
+    ]);
+    const docker = runners.find((r) => r.description.includes("docker"))!;
+    deepEqual([...docker.tag_list].sort(), ["docker", "gpu", "main", HOST].sort());
+    equal(docker.run_untagged, false);
+
+    const text = await prefix.readOutput();
+    const sections = runnerSections(text);
+    deepEqual(sections.map((s) => s.name), [
+      `${HOST} main docker Runner`,
+      `${HOST} main shell Runner`,
+    ]);
+    for (const s of sections) {
+      const server = runners.find((r) => r.description === s.name)!;
+      equal(s.id, server.id);
+      equal(s.token, server.token);
+      equal(s.url, gitlab.url);
+      for (const key of ["tags", "tag_list", "description", "env_tags", "run_untagged", "locked"]) {
+        ok(!(key in s), `no ${key} in config.toml`);
+      }
+    }
+    deepEqual((sections[0]!.docker as Record<string, unknown>).image, "alpine:3");
+    ok(!("client_configs" in parse(text!)), "client_configs is not written");
+    equal((await Deno.stat(prefix.outputFile)).mode! & 0o777, 0o600);
+    match(text!, /^# .*register-runner/m);
+  });
+});
+
+Deno.test("second sync makes no mutation and leaves the file unchanged", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    const before = await prefix.readOutput();
+    const mtime = (await Deno.stat(prefix.outputFile)).mtime;
+    const seen = gitlab.requests.length;
+    const second = await runCli(prefix);
+    expectOk(second, gitlab);
+    deepEqual(
+      gitlab.mutations().filter((m) => m.at >= 0 && gitlab.requests.indexOf(m) >= seen),
+      [],
+    );
+    equal(await prefix.readOutput(), before);
+    deepEqual((await Deno.stat(prefix.outputFile)).mtime, mtime);
+    match(second.stdout, /config: unchanged/);
+  });
+});
+
+Deno.test("executor removed: its runner is deleted in GitLab and from the config", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    const dockerId = ownRunners(gitlab).find((r) => r.description.includes("docker"))!.id;
+    await prefix.removeExecutor("docker");
+    expectOk(await runCli(prefix), gitlab);
+    equal(gitlab.runner(dockerId), undefined);
+    deepEqual(ownRunners(gitlab).map((r) => r.description), [`${HOST} main shell Runner`]);
+    deepEqual(runnerSections(await prefix.readOutput()).map((s) => s.name), [
+      `${HOST} main shell Runner`,
+    ]);
+  });
+});
+
+Deno.test("executor added: only the new one is registered", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    const ids = ownRunners(gitlab).map((r) => r.id).sort();
+    await prefix.writeExecutor(
+      "batch",
+      `url = "${gitlab.url}"\nexecutor = "custom"\n[custom]\nrun_exec = "/usr/bin/true"\n`,
+    );
+    expectOk(await runCli(prefix), gitlab);
+    const after = ownRunners(gitlab);
+    equal(after.length, 3);
+    ok(ids.every((id) => after.some((r) => r.id === id)), "existing runners kept");
+    equal(runnerSections(await prefix.readOutput()).length, 3);
+  });
+});
+
+for (const patched of [false, true]) {
+  Deno.test(`local config lost (${patched ? "patched" : "unpatched"} GitLab): same runner ids, no new registration`, async () => {
+    await withSetup({ exposeTokenInDetails: patched }, async (gitlab, prefix) => {
+      await standardPrefix(gitlab, prefix);
+      expectOk(await runCli(prefix), gitlab);
+      const ids = ownRunners(gitlab).map((r) => r.id).sort();
+      await Deno.remove(prefix.outputFile);
+      const seen = gitlab.requests.length;
+      expectOk(await runCli(prefix), gitlab);
+      deepEqual(ownRunners(gitlab).map((r) => r.id).sort(), ids);
+      const later = gitlab.requests.slice(seen);
+      ok(
+        !later.some((r) =>
+          r.method === "POST" && (r.path === "/user/runners" || r.path === "/runners")
+        ),
+      );
+      equal(later.some((r) => r.path.endsWith("/reset_authentication_token")), !patched);
+      const sections = runnerSections(await prefix.readOutput());
+      for (const s of sections) {
+        const server = gitlab.runner(s.id as number)!;
+        equal(s.token, server.token, "config holds the runner's current token");
+      }
+    });
+  });
+}
+
+Deno.test("revoked token: recovered in place with the same id", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    const shell = ownRunners(gitlab).find((r) => r.description.includes("shell"))!;
+    gitlab.revokeToken(shell.id);
+    expectOk(await runCli(prefix), gitlab);
+    const section = runnerSections(await prefix.readOutput()).find((s) => s.id === shell.id)!;
+    equal(section.token, gitlab.runner(shell.id)!.token);
+    equal(ownRunners(gitlab).length, 2);
+  });
+});
+
+Deno.test("two files with the same executor type are two runners", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    await prefix.writeExecutor(
+      "cpu",
+      `url = "${gitlab.url}"\nexecutor = "docker"\n[docker]\nimage = "a"\n`,
+    );
+    await prefix.writeExecutor(
+      "gpu",
+      `url = "${gitlab.url}"\nexecutor = "docker"\ntags = ["gpu"]\n[docker]\nimage = "b"\n`,
+    );
+    expectOk(await runCli(prefix), gitlab);
+    deepEqual(ownRunners(gitlab).map((r) => r.description).sort(), [
+      `${HOST} main docker cpu Runner`,
+      `${HOST} main docker gpu Runner`,
+    ]);
+    expectOk(await runCli(prefix), gitlab);
+    equal(ownRunners(gitlab).length, 2);
+  });
+});
+
+Deno.test("two GitLab instances are synced independently", async () => {
+  const other = await startFakeGitLab({});
+  try {
+    await withSetup({}, async (gitlab, prefix) => {
+      await prefix.writeTemplate([
+        { url: gitlab.url, personal_access_token: gitlab.tokens.adminPat },
+        { url: other.url, personal_access_token: other.tokens.adminPat },
+      ]);
+      await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+      await prefix.writeExecutor(
+        "other",
+        `url = "${other.url}/"\nexecutor = "shell"\ntags = ["x"]\n`,
+      );
+      expectOk(await runCli(prefix), gitlab);
+      equal(ownRunners(gitlab).length, 1);
+      equal(ownRunners(other).length, 1);
+      const urls = runnerSections(await prefix.readOutput()).map((s) => s.url).sort();
+      deepEqual(urls, [gitlab.url, other.url].sort());
+    });
+  } finally {
+    await other.close();
+  }
+});
+
+Deno.test("GitLab 17+: a PAT-only client registers through POST /user/runners (glrt- tokens)", async () => {
+  await withSetup({ allowRegistrationToken: false }, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    ok(ownRunners(gitlab).every((r) => r.token.startsWith("glrt-")));
+    ok(gitlab.requests.some((r) => r.method === "POST" && r.path === "/user/runners"));
+    ok(!gitlab.requests.some((r) => r.method === "POST" && r.path === "/runners"));
+  });
+});
+
+Deno.test("old GitLab without /user/runners: falls back to the registration token", async () => {
+  await withSetup(
+    { userRunnersApi: false, allowRegistrationToken: true },
+    async (gitlab, prefix) => {
+      await prefix.writeTemplate([{
+        url: gitlab.url,
+        personal_access_token: gitlab.tokens.adminPat,
+        registration_token: gitlab.tokens.registrationToken,
+      }]);
+      await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+      expectOk(await runCli(prefix), gitlab);
+      equal(ownRunners(gitlab).length, 1);
+      ok(gitlab.requests.some((r) => r.method === "POST" && r.path === "/runners"));
+      expectOk(await runCli(prefix), gitlab);
+      equal(ownRunners(gitlab).length, 1);
+    },
+  );
+});
+
+Deno.test("registration token only on GitLab 17+: 410 is reported with what to do", async () => {
+  await withSetup({ allowRegistrationToken: false }, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      registration_token: gitlab.tokens.registrationToken,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    const result = await runCli(prefix);
+    equal(result.code, 4);
+    match(result.stderr, /410/);
+    match(result.stderr, /personal_access_token/);
+    equal(await prefix.readOutput(), undefined);
+    assertNoSecrets(result.stderr, secretsOf(gitlab));
+  });
+});
+
+Deno.test("migration from the Python tool: runners adopted, duplicates deleted, config rewritten clean", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    const tags = [HOST, "shell", "main"];
+    const description = `${HOST} main shell Runner`;
+    const old1 = gitlab.addRunner({
+      description,
+      tag_list: tags,
+      run_untagged: false,
+      registration_type: "registration_token",
+    });
+    const kept = gitlab.addRunner({
+      description,
+      tag_list: tags,
+      run_untagged: false,
+      registration_type: "registration_token",
+    });
+    const old3 = gitlab.addRunner({
+      description,
+      tag_list: tags,
+      run_untagged: false,
+      registration_type: "registration_token",
+    });
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    // What the Python tool wrote: template globals, then runners with tool-only keys and no id.
+    await prefix.writeFile(
+      "config.main.toml",
+      `concurrent = 4\ncheck_interval = 0\n\n[[runners]]\nurl = "${gitlab.url}"\nexecutor = "shell"\n` +
+        `tags = ${JSON.stringify(tags)}\ndescription = "${description}"\ntoken = "${kept.token}"\n`,
+    );
+    const seen = gitlab.requests.length;
+    expectOk(await runCli(prefix), gitlab);
+    deepEqual(ownRunners(gitlab).map((r) => r.id), [kept.id]);
+    equal(gitlab.runner(old1.id), undefined);
+    equal(gitlab.runner(old3.id), undefined);
+    ok(!gitlab.requests.slice(seen).some((r) => r.method === "POST" && r.path === "/user/runners"));
+    const [section] = runnerSections(await prefix.readOutput());
+    equal(section!.id, kept.id);
+    equal(section!.token, kept.token);
+    equal(section!.name, description);
+    ok(!("description" in section!) && !("tags" in section!));
+  });
+});
+
+Deno.test("runners of other hosts and instances are never touched", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    const foreign = [
+      gitlab.addRunner({
+        description: `node8 main shell Runner`,
+        tag_list: ["node8", "main", "shell"],
+      }),
+      gitlab.addRunner({
+        description: `${HOST} other shell Runner`,
+        tag_list: [HOST, "other", "shell"],
+      }),
+      gitlab.addRunner({ description: `hand-made`, tag_list: [HOST, "main"] }),
+      gitlab.addRunner({ description: `${HOST} main shell Runner`, tag_list: [HOST, "shell"] }),
+    ];
+    await standardPrefix(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    await prefix.removeExecutor("shell");
+    await prefix.removeExecutor("docker");
+    expectOk(await runCli(prefix), gitlab);
+    for (const f of foreign) {
+      const now = gitlab.runner(f.id);
+      ok(now, `runner ${f.description} still exists`);
+      deepEqual(now.tag_list, f.tag_list);
+      equal(now.description, f.description);
+    }
+    equal(ownRunners(gitlab).filter((r) => r.tag_list.includes("main")).length, 0);
+  });
+});
+
+Deno.test("drifted tags are fixed in place with PUT", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    await prefix.writeExecutor(
+      "shell",
+      `url = "${gitlab.url}"\nexecutor = "shell"\ntags = ["new"]\nlocked = true\n`,
+    );
+    const ids = ownRunners(gitlab).map((r) => r.id).sort();
+    expectOk(await runCli(prefix), gitlab);
+    deepEqual(ownRunners(gitlab).map((r) => r.id).sort(), ids);
+    const shell = ownRunners(gitlab).find((r) => r.description.includes("shell"))!;
+    ok(shell.tag_list.includes("new"));
+    equal(shell.locked, true);
+    ok(gitlab.requests.some((r) => r.method === "PUT"));
+  });
+});
+
+Deno.test("bad inputs fail clearly and leave the config byte-identical", async (t) => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    const good = await prefix.readOutput();
+    const template = await Deno.readTextFile(prefix.templateFile);
+    const shell = `url = "${gitlab.url}"\nexecutor = "shell"\n`;
+
+    const cases: {
+      name: string;
+      code: number;
+      pattern: RegExp;
+      setup(): Promise<void>;
+      undo(): Promise<void>;
+    }[] = [
+      {
+        name: "wrong PAT",
+        code: 4,
+        pattern: /401/,
+        setup: () =>
+          prefix.writeTemplate([{
+            url: gitlab.url,
+            personal_access_token: "glpat-fake-wrong-000000",
+          }]),
+        undo: () => prefix.writeFile(`config.template.main.toml`, template),
+      },
+      {
+        name: "malformed TOML",
+        code: 3,
+        pattern: /shell\.toml.*line 2/s,
+        setup: () => prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = \n`),
+        undo: () => prefix.writeExecutor("shell", shell),
+      },
+      {
+        name: "missing key",
+        code: 3,
+        pattern: /shell\.toml.*executor/s,
+        setup: () => prefix.writeExecutor("shell", `url = "${gitlab.url}"\n`),
+        undo: () => prefix.writeExecutor("shell", shell),
+      },
+      {
+        name: "unknown url",
+        code: 3,
+        pattern: /shell\.toml.*url/s,
+        setup: () =>
+          prefix.writeExecutor("shell", `url = "https://elsewhere.example"\nexecutor = "shell"\n`),
+        undo: () => prefix.writeExecutor("shell", shell),
+      },
+      {
+        name: "loose permissions on the executor directory",
+        code: 3,
+        pattern: /chmod 700/,
+        setup: () => Deno.chmod(`${prefix.dir}/main`, 0o755),
+        undo: () => Deno.chmod(`${prefix.dir}/main`, 0o700),
+      },
+      {
+        name: "loose permissions on the template",
+        code: 3,
+        pattern: /chmod 600/,
+        setup: () => Deno.chmod(prefix.templateFile, 0o644),
+        undo: () => Deno.chmod(prefix.templateFile, 0o600),
+      },
+    ];
+    for (const c of cases) {
+      await t.step(c.name, async () => {
+        await c.setup();
+        try {
+          const mutationsBefore = gitlab.mutations().length;
+          const result = await runCli(prefix);
+          equal(result.code, c.code, result.stderr);
+          match(result.stderr, c.pattern);
+          ok(!/at .*\.ts:\d+/.test(result.stderr), "no stack trace");
+          assertNoSecrets(result.stdout + result.stderr, [
+            ...secretsOf(gitlab),
+            "glpat-fake-wrong-000000",
+          ]);
+          equal(await prefix.readOutput(), good, "config untouched");
+          equal(gitlab.mutations().length, mutationsBefore, "nothing changed in GitLab");
+        } finally {
+          await c.undo();
+        }
+      });
+    }
+  });
+});
