@@ -53,6 +53,8 @@ async function main(args: string[]): Promise<number> {
       lockTimeoutMs: cli.lockTimeoutMs,
       checkPermissions: true,
       concurrency: cli.concurrency,
+      ...(cli.tagSchema === undefined ? {} : { tagSchemaFile: cli.tagSchema }),
+      ...(cli.captureTags === undefined ? {} : { captureTagsProgram: cli.captureTags }),
     });
     printOut(formatSyncReport(report));
     return 0;

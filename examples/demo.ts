@@ -51,6 +51,7 @@ async function run(prefix: string, title: string): Promise<void> {
       "--allow-env",
       "--allow-net=127.0.0.1",
       "--allow-sys=hostname",
+      "--allow-run",
       `${ROOT}main.ts`,
       "--prefix",
       prefix,

@@ -21,6 +21,7 @@ export interface CliOptions {
   prefix: string;
   instance: string;
   tagSchema: string | undefined;
+  captureTags: string | undefined;
   strict: boolean;
   timeoutMs: number;
   lockTimeoutMs: number;
@@ -45,6 +46,7 @@ Options:
       --service-instance NAME
                              systemd instance name, e.g. %i (default main)
       --tag-schema FILE      JSON Schema the tag properties must satisfy
+      --capture-tags PROGRAM executable printing extra tag properties as JSON
       --strict               fail (exit 5) instead of keeping the last good config when a GitLab
                              cannot be reached
       --timeout SECONDS      overall budget for GitLab requests, retries included (default 60)
@@ -81,6 +83,7 @@ export function parseCli(args: string[]): CliOptions {
         prefix: { type: "string", short: "p", default: "/etc/gitlab-runner" },
         "service-instance": { type: "string", default: "main" },
         "tag-schema": { type: "string" },
+        "capture-tags": { type: "string" },
         strict: { type: "boolean", default: false },
         timeout: { type: "string", default: "60" },
         "lock-timeout": { type: "string", default: "120" },
@@ -123,6 +126,7 @@ export function parseCli(args: string[]): CliOptions {
     prefix: values.prefix,
     instance: values["service-instance"],
     tagSchema: values["tag-schema"],
+    captureTags: values["capture-tags"],
     strict: values.strict,
     timeoutMs: seconds("--timeout", values.timeout) * 1000,
     lockTimeoutMs: seconds("--lock-timeout", values["lock-timeout"]) * 1000,

@@ -18,6 +18,7 @@ import { preferNewerToken } from "./config/merge_rotated.ts";
 import { renderConfig, type RenderedRunner } from "./config/render.ts";
 import { writeFileAtomic } from "./config/atomic_write.ts";
 import { desiredRunners } from "./desired.ts";
+import { gatherHostFacts } from "./host_facts.ts";
 import type { RuntimeEnv } from "./env.ts";
 import { GitLabUnreachableError } from "./errors.ts";
 import { GitLabClient } from "./gitlab/client.ts";
@@ -26,6 +27,7 @@ import type { ClientConfig, DesiredRunner, LocalConfig, LocalRunner, Site } from
 import { observeClient } from "./observe.ts";
 import { type ClientPlan, planClient } from "./plan.ts";
 import { Secret } from "./secret.ts";
+import { expiryWarnings } from "./token_lifetime.ts";
 import { VERSION } from "./version.ts";
 
 /** Options of one sync. */
@@ -45,6 +47,10 @@ export interface SyncOptions {
   machineIdFile?: string;
   /** Requests in flight per GitLab. */
   concurrency: number;
+  /** `--tag-schema`: JSON Schema file the tag properties must satisfy. */
+  tagSchemaFile?: string;
+  /** `--capture-tags`: executable whose JSON output is merged into the tag properties. */
+  captureTagsProgram?: string;
 }
 
 /** What happened with one GitLab. */
@@ -103,10 +109,12 @@ async function syncLocked(
     );
   }
   const systemId = await readSystemId(site.prefix, options.machineIdFile);
-  const { runners: desired, warnings: tagWarnings } = desiredRunners(site, {
-    hostname: env.hostname,
-    getEnv: env.getEnv,
+  const host = await gatherHostFacts({
+    env,
+    tagSchemaFile: options.tagSchemaFile,
+    captureTagsProgram: options.captureTagsProgram,
   });
+  const { runners: desired, warnings: tagWarnings } = desiredRunners(site, host);
   for (const w of tagWarnings) env.logger.warn(w);
   warnings.push(...tagWarnings);
 
@@ -174,13 +182,17 @@ async function syncLocked(
     throw first;
   }
 
-  const rendered = renderRunners(site, desired, reports, localRunners);
   const fresh = await loadLocalConfig(site.outputFile).catch(() => undefined);
+  const rendered = keepRotatedTokens(renderRunners(site, desired, reports, localRunners), fresh);
+  for (const w of expiryWarnings(rendered, env.clock.now())) {
+    env.logger.warn(w);
+    warnings.push(w);
+  }
   const text = renderConfig({
     sources: { templateFile: site.templateFile, executorDir: site.executorDir },
     version: VERSION,
     globals: site.globals,
-    runners: keepRotatedTokens(rendered, fresh),
+    runners: rendered,
   });
   const written = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
   await journal.clear();

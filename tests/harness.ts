@@ -119,6 +119,7 @@ export async function runCli(
       "--allow-env",
       "--allow-net=127.0.0.1",
       "--allow-sys=hostname",
+      "--allow-run",
       `${ROOT}main.ts`,
       "--prefix",
       prefix.dir,

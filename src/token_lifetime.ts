@@ -1,0 +1,59 @@
+/**
+ * Token lifetime: warns when a runner token is close to expiry. gitlab-runner rotates tokens
+ * itself at 75 % of their lifetime, so a token past that point means rotation is not happening
+ * (the runner is stopped, or `FF_DISABLE_AUTOMATIC_TOKEN_ROTATION` is set). register-runner
+ * recovers an expired token in place at its next run, but jobs fail in between. Pure.
+ *
+ * @module
+ */
+
+/** gitlab-runner's zero time: "no expiry" or "unknown". */
+const ZERO = "0001-01-01T00:00:00Z";
+/** gitlab-runner rotates at this fraction of a token's lifetime. */
+const ROTATION_POINT = 0.75;
+/** Always warn when less than this is left. */
+const MIN_LEFT_MS = 24 * 3600 * 1000;
+
+/** The token times of one runner, as written in config.toml. */
+export interface TokenTimes {
+  name: string;
+  tokenObtainedAt?: string | undefined;
+  tokenExpiresAt?: string | null | undefined;
+}
+
+/** One warning per runner whose token expires soon (or has expired). */
+export function expiryWarnings(runners: TokenTimes[], now: Date): string[] {
+  const warnings: string[] = [];
+  for (const r of runners) {
+    if (!r.tokenExpiresAt || r.tokenExpiresAt === ZERO) continue;
+    const expires = Date.parse(r.tokenExpiresAt);
+    if (Number.isNaN(expires)) continue;
+    const left = expires - now.getTime();
+    const obtained = r.tokenObtainedAt && r.tokenObtainedAt !== ZERO
+      ? Date.parse(r.tokenObtainedAt)
+      : NaN;
+    const pastRotation = !Number.isNaN(obtained) && expires > obtained &&
+      now.getTime() >= obtained + ROTATION_POINT * (expires - obtained);
+    if (left <= 0) {
+      warnings.push(
+        `the token of ${r.name} expired at ${r.tokenExpiresAt}; register-runner resets it in place at its next run`,
+      );
+    } else if (left < MIN_LEFT_MS || pastRotation) {
+      warnings.push(
+        `the token of ${r.name} expires at ${r.tokenExpiresAt} (in ${
+          formatDuration(left)
+        }) and gitlab-runner has not rotated it; check that gitlab-runner is running and FF_DISABLE_AUTOMATIC_TOKEN_ROTATION is not set`,
+      );
+    }
+  }
+  return warnings;
+}
+
+function formatDuration(ms: number): string {
+  const hours = ms / 3600_000;
+  return hours >= 48
+    ? `${Math.floor(hours / 24)} days`
+    : hours >= 1
+    ? `${Math.floor(hours)} h`
+    : `${Math.ceil(ms / 60_000)} min`;
+}

@@ -1,0 +1,43 @@
+import { deepEqual, equal, match } from "node:assert/strict";
+import { expiryWarnings } from "./token_lifetime.ts";
+
+const NOW = new Date("2026-06-01T00:00:00Z");
+
+Deno.test("no warning without expiry, with zero time, or early in the lifetime", () => {
+  deepEqual(
+    expiryWarnings([
+      { name: "a" },
+      { name: "b", tokenExpiresAt: null },
+      { name: "c", tokenExpiresAt: "0001-01-01T00:00:00Z" },
+      {
+        name: "d",
+        tokenObtainedAt: "2026-05-25T00:00:00Z",
+        tokenExpiresAt: "2026-06-25T00:00:00Z",
+      },
+    ], NOW),
+    [],
+  );
+});
+
+Deno.test("warns past gitlab-runner's rotation point (75 %)", () => {
+  const [w] = expiryWarnings(
+    [{
+      name: "shell",
+      tokenObtainedAt: "2026-05-01T00:00:00Z",
+      tokenExpiresAt: "2026-06-08T00:00:00Z",
+    }],
+    NOW,
+  );
+  match(w!, /shell expires at 2026-06-08T00:00:00Z \(in 7 days\)/);
+});
+
+Deno.test("warns with less than a day left even without an obtained time", () => {
+  const [w] = expiryWarnings([{ name: "x", tokenExpiresAt: "2026-06-01T05:00:00Z" }], NOW);
+  match(w!, /in 5 h/);
+});
+
+Deno.test("says an expired token is reset at the next run", () => {
+  const warnings = expiryWarnings([{ name: "x", tokenExpiresAt: "2026-05-31T00:00:00Z" }], NOW);
+  equal(warnings.length, 1);
+  match(warnings[0]!, /expired at .* resets it in place/);
+});
