@@ -1,27 +1,38 @@
 #!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-net --allow-sys=hostname
 /**
- * register-runner's entry point: wires the command line, the environment and the sync together,
- * prints the outcome, and is the only place that exits.
+ * register-runner's entry point: wires the command line, the environment and the commands
+ * together, prints the outcome (stdout: a report, or one JSON document with `--output json`;
+ * stderr: logs and errors), and is the only place that exits.
  *
  * @module
  */
 
-import { HELP, parseCli } from "./src/cli.ts";
+import { type CliOptions, commandOf, HELP, parseCli, wantsJsonOutput } from "./src/cli.ts";
+import { errorDocument } from "./src/commands/documents.ts";
+import { documentContext, runCommand } from "./src/commands/run.ts";
 import { type RuntimeEnv, systemClock } from "./src/env.ts";
-import { createLogger } from "./src/log.ts";
-import { exitCodeOf, formatError, formatSyncReport } from "./src/report.ts";
-import { sync } from "./src/sync.ts";
+import { createLogger, formatBlock } from "./src/log.ts";
+import { errorFields, exitCodeOf, formatError } from "./src/report.ts";
 import { VERSION } from "./src/version.ts";
 
 const encoder = new TextEncoder();
 const printErr = (line: string) => Deno.stderr.writeSync(encoder.encode(`${line}\n`));
 const printOut = (text: string) => Deno.stdout.writeSync(encoder.encode(`${text}\n`));
 
+/** Prints an error on stderr in the log format in use (journald priorities, or one JSON line). */
+function reportError(error: unknown, cli: CliOptions | undefined): void {
+  const verbose = cli?.logLevel === "debug";
+  printErr(formatBlock("error", formatError(error, verbose), errorFields(error), {
+    format: cli?.logFormat ?? "text",
+    journald: Deno.env.get("JOURNAL_STREAM") !== undefined,
+    now: () => new Date(),
+  }));
+}
+
 async function main(args: string[]): Promise<number> {
-  let verbose = false;
+  let cli: CliOptions | undefined;
   try {
-    const cli = parseCli(args);
-    verbose = cli.logLevel === "debug";
+    cli = parseCli(args);
     if (cli.help) {
       printOut(HELP);
       return 0;
@@ -44,23 +55,18 @@ async function main(args: string[]): Promise<number> {
       logger,
       random: Math.random,
     };
-    const report = await sync({
-      prefix: cli.prefix,
-      instance: cli.instance,
-      env,
-      strict: cli.strict,
-      timeoutMs: cli.timeoutMs,
-      lockTimeoutMs: cli.lockTimeoutMs,
-      checkPermissions: true,
-      concurrency: cli.concurrency,
-      ...(cli.tagSchema === undefined ? {} : { tagSchemaFile: cli.tagSchema }),
-      ...(cli.captureTags === undefined ? {} : { captureTagsProgram: cli.captureTags }),
-    });
-    printOut(formatSyncReport(report));
-    return 0;
+    const result = await runCommand(cli, env);
+    printOut(cli.output === "json" ? JSON.stringify(result.document) : result.text);
+    if (result.error !== undefined) reportError(result.error, cli);
+    return result.exitCode;
   } catch (error) {
-    printErr(formatError(error, verbose));
-    return exitCodeOf(error);
+    reportError(error, cli);
+    const code = exitCodeOf(error);
+    if (cli ? cli.output === "json" : wantsJsonOutput(args)) {
+      const ctx = documentContext(cli ?? { prefix: "/etc/gitlab-runner", instance: "main" });
+      printOut(JSON.stringify(errorDocument(cli?.command ?? commandOf(args), ctx, code, error)));
+    }
+    return code;
   }
 }
 

@@ -6,13 +6,17 @@
  * server. Offline, point `DENORT_BIN` at a `denort` for the host's target and build only that
  * target: `DENORT_BIN=/path/to/denort deno task compile --host`.
  *
- * Usage: deno task compile [--host] [--target TRIPLE]...
+ * Usage: deno task compile [--host] [--target TRIPLE]... [--out-dir DIR]
  *
  * @module
  */
 
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { VERSION } from "../src/version.ts";
+
+/** The repository root (builds do not depend on the working directory). */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Target triples and the file-name suffix of their binary. */
 export const TARGETS: Record<string, string> = {
@@ -23,8 +27,9 @@ export const TARGETS: Record<string, string> = {
 /**
  * The permissions baked into the binary: only what register-runner needs. Reads and writes are
  * not path-restricted because the prefix is chosen at run time (`--prefix`); network access is
- * needed for the GitLab URLs in the template; `hostname` for tags; `run` for `--capture-tags`
- * plugins.
+ * needed for the GitLab URLs in the template (hosts unknown at build time); `hostname` for tags;
+ * `run` for `--capture-tags` programs and reading `/proc/cpuinfo`. No `--allow-ffi`, no
+ * `--allow-sys` beyond the host name, no `--allow-all`.
  */
 export const PERMISSIONS = [
   "--allow-read",
@@ -41,23 +46,33 @@ export function hostTarget(): string | undefined {
   return Deno.build.os === "linux" && triple in TARGETS ? triple : undefined;
 }
 
-/** Builds one target; returns the output path. Throws with a clear message on failure. */
-export async function compileTarget(target: string, outDir = "dist"): Promise<string> {
+/** The binary's file name for a target. */
+export function binaryName(target: string): string {
+  return `register-runner-${TARGETS[target] ?? target}`;
+}
+
+/**
+ * Builds one target into `outDir` (default `dist/` in the repository); returns the output path.
+ * Throws with a clear message on failure (e.g. no `denort` runtime offline).
+ */
+export async function compileTarget(target: string, outDir = `${ROOT}dist`): Promise<string> {
   const suffix = TARGETS[target];
   if (!suffix) {
     throw new Error(`unsupported target ${target}; supported: ${Object.keys(TARGETS).join(", ")}`);
   }
-  const output = `${outDir}/register-runner-${suffix}`;
+  const output = `${outDir}/${binaryName(target)}`;
   const args = [
     "compile",
     "--quiet",
     "--no-check",
+    "--config",
+    `${ROOT}deno.json`,
     ...PERMISSIONS,
     "--target",
     target,
     "--output",
     output,
-    "main.ts",
+    `${ROOT}main.ts`,
   ];
   const result = await new Deno.Command(Deno.execPath(), {
     args,
@@ -90,6 +105,7 @@ async function main(): Promise<number> {
     options: {
       host: { type: "boolean", default: false },
       target: { type: "string", multiple: true },
+      "out-dir": { type: "string", default: `${ROOT}dist` },
     },
   });
   let targets = values.target ?? Object.keys(TARGETS);
@@ -101,20 +117,21 @@ async function main(): Promise<number> {
     }
     targets = [host];
   }
-  await Deno.mkdir("dist", { recursive: true });
+  const outDir = values["out-dir"];
+  await Deno.mkdir(outDir, { recursive: true });
   const sums: string[] = [];
   for (const target of targets) {
     try {
-      const out = await compileTarget(target);
-      sums.push(`${await sha256File(out)}  ${out.slice("dist/".length)}`);
+      const out = await compileTarget(target, outDir);
+      sums.push(`${await sha256File(out)}  ${binaryName(target)}`);
       console.error(`built ${out} (register-runner ${VERSION}, ${target})`);
     } catch (error) {
       console.error(error instanceof Error ? error.message : String(error));
       return 1;
     }
   }
-  await Deno.writeTextFile("dist/SHA256SUMS", sums.join("\n") + "\n");
-  console.error("wrote dist/SHA256SUMS");
+  await Deno.writeTextFile(`${outDir}/SHA256SUMS`, sums.join("\n") + "\n");
+  console.error(`wrote ${outDir}/SHA256SUMS`);
   return 0;
 }
 

@@ -3,6 +3,12 @@
  * how many requests are in flight). Every token GitLab issues is handed to `persist` — which
  * writes it durably — before any further request is made for that runner.
  *
+ * A crash can still lose the tokens whose replies were in flight. With a personal access token
+ * that is harmless: the next run finds those runners in the listing and resets them in place.
+ * Without one (registration token only) nothing can be listed and a lost token is an orphan in
+ * GitLab, so those registrations go one at a time, each persisted before the next is sent: a
+ * crash loses at most the one whose reply was in flight.
+ *
  * @module
  */
 
@@ -58,7 +64,8 @@ export interface ApplyContext {
  * others settle (tokens issued meanwhile are already persisted).
  */
 export async function applyClientPlan(plan: ClientPlan, ctx: ApplyContext): Promise<ClientOutcome> {
-  const stepResults = plan.steps.map((s) => applyStep(plan.clientKey, s, ctx));
+  const issuing = oneAtATime();
+  const stepResults = plan.steps.map((s) => applyStep(plan.clientKey, s, ctx, issuing));
   const deletions = plan.deletions.map((d) => applyDeletion(d, ctx));
   const settled = await Promise.allSettled([...stepResults, ...deletions]);
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -70,6 +77,18 @@ export async function applyClientPlan(plan: ClientPlan, ctx: ApplyContext): Prom
   return { clientKey: plan.clientKey, runners, deleted: plan.deletions };
 }
 
+/** Runs the tasks given to it one after the other, in call order, whatever their outcome. */
+type Serializer = <T>(task: () => Promise<T>) => Promise<T>;
+
+function oneAtATime(): Serializer {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task);
+    tail = run.catch(() => {});
+    return run;
+  };
+}
+
 function now(clock: Clock): string {
   return clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
@@ -78,6 +97,7 @@ async function applyStep(
   clientKey: string,
   step: RunnerStep,
   ctx: ApplyContext,
+  issuing: Serializer,
 ): Promise<RunnerResult> {
   const { desired } = step;
   switch (step.action) {
@@ -97,29 +117,7 @@ async function applyStep(
       };
     }
     case "restore": {
-      let issued: IssuedToken;
-      if (step.method === "read" && step.token) {
-        issued = {
-          clientKey,
-          desired,
-          id: step.runnerId,
-          token: step.token,
-          tokenObtainedAt: now(ctx.clock),
-          tokenExpiresAt: null,
-          event: "read",
-        };
-      } else {
-        const reset = await ctx.client.resetRunnerToken(step.runnerId);
-        issued = {
-          clientKey,
-          desired,
-          id: step.runnerId,
-          token: reset.token,
-          tokenObtainedAt: now(ctx.clock),
-          tokenExpiresAt: reset.tokenExpiresAt,
-          event: "reset",
-        };
-      }
+      const issued = await restoreToken(clientKey, step, ctx);
       await ctx.persist(issued);
       ctx.logger.info(`restored the token of ${desired.description}`, {
         runner: step.runnerId,
@@ -138,8 +136,13 @@ async function applyStep(
       };
     }
     case "register": {
-      const issued = await register(clientKey, desired, step.via, ctx);
-      await ctx.persist(issued);
+      // Only unlistable registrations are serialized (see the module doc).
+      const serial: Serializer = step.via === "registration-token" ? issuing : (task) => task();
+      const issued = await serial(async () => {
+        const issued = await register(clientKey, desired, step.via, ctx);
+        await ctx.persist(issued);
+        return issued;
+      });
       ctx.logger.info(`registered ${desired.description}`, {
         runner: issued.id,
         via: issued.event,
@@ -154,6 +157,32 @@ async function applyStep(
       };
     }
   }
+}
+
+/** The token of a runner being restored: read back (patched GitLab) or reset. */
+async function restoreToken(
+  clientKey: string,
+  step: Extract<RunnerStep, { action: "restore" }>,
+  ctx: ApplyContext,
+): Promise<IssuedToken> {
+  const base = { clientKey, desired: step.desired, id: step.runnerId };
+  if (step.method === "read" && step.token) {
+    return {
+      ...base,
+      token: step.token,
+      tokenObtainedAt: now(ctx.clock),
+      tokenExpiresAt: null,
+      event: "read",
+    };
+  }
+  const reset = await ctx.client.resetRunnerToken(step.runnerId);
+  return {
+    ...base,
+    token: reset.token,
+    tokenObtainedAt: now(ctx.clock),
+    tokenExpiresAt: reset.tokenExpiresAt,
+    event: "reset",
+  };
 }
 
 function creationParams(d: DesiredRunner): CreateRunnerParams {

@@ -62,3 +62,19 @@ export function formatLine(
 function quote(value: string): string {
   return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
 }
+
+/**
+ * A multi-line block for stderr (an error report): in text format each line carries the
+ * journald priority prefix when `journald` is set; in JSON format it is one line holding
+ * `record`'s message and fields instead of the text.
+ */
+export function formatBlock(
+  level: LogLevel,
+  text: string,
+  record: { message: string; fields: LogFields },
+  options: Pick<LoggerOptions, "format" | "journald" | "now">,
+): string {
+  if (options.format === "json") return formatLine(level, record.message, record.fields, options);
+  if (!options.journald) return text;
+  return text.split("\n").map((line) => `<${SYSLOG[level]}>${line}`).join("\n");
+}

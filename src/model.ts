@@ -70,7 +70,19 @@ export interface ExecutorSpec {
   attributes: ServerAttributes;
   /** gitlab-runner `[[runners]]` keys and sub-tables, passed through to config.toml as written. */
   runnerKeys: Record<string, unknown>;
+  /**
+   * The file's `facts` key: which host facts become tags (`true`, `false` or a list of fact
+   * names); absent when the file does not set it. See `src/tags/selection.ts`.
+   */
+  facts?: boolean | readonly FactName[];
 }
+
+/** A host fact an executor file may turn into tags with its `facts` key. */
+export type FactName =
+  | "architecture"
+  | "microarchitecture"
+  | "microarchitecture_ancestors"
+  | "scheduler";
 
 /** Everything loaded from the prefix: the desired state's inputs. */
 export interface Site {

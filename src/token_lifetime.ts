@@ -11,7 +11,7 @@
 const ZERO = "0001-01-01T00:00:00Z";
 /** gitlab-runner rotates at this fraction of a token's lifetime. */
 const ROTATION_POINT = 0.75;
-/** Always warn when less than this is left. */
+/** Without an obtained time (so no rotation point), warn when less than this is left. */
 const MIN_LEFT_MS = 24 * 3600 * 1000;
 
 /** The token times of one runner, as written in config.toml. */
@@ -21,7 +21,11 @@ export interface TokenTimes {
   tokenExpiresAt?: string | null | undefined;
 }
 
-/** One warning per runner whose token expires soon (or has expired). */
+/**
+ * One warning per runner whose token has expired, or is past gitlab-runner's rotation point
+ * (75 % of its lifetime) — or, when the obtained time is unknown, has less than a day left. A
+ * freshly issued short-lived token (GitLab allows lifetimes down to 2 h) is not warned about.
+ */
 export function expiryWarnings(runners: TokenTimes[], now: Date): string[] {
   const warnings: string[] = [];
   for (const r of runners) {
@@ -38,7 +42,7 @@ export function expiryWarnings(runners: TokenTimes[], now: Date): string[] {
       warnings.push(
         `the token of ${r.name} expired at ${r.tokenExpiresAt}; register-runner resets it in place at its next run`,
       );
-    } else if (left < MIN_LEFT_MS || pastRotation) {
+    } else if (Number.isNaN(obtained) || expires <= obtained ? left < MIN_LEFT_MS : pastRotation) {
       warnings.push(
         `the token of ${r.name} expires at ${r.tokenExpiresAt} (in ${
           formatDuration(left)

@@ -41,3 +41,20 @@ Deno.test("says an expired token is reset at the next run", () => {
   equal(warnings.length, 1);
   match(warnings[0]!, /expired at .* resets it in place/);
 });
+
+Deno.test("no warning for a fresh short-lived token (GitLab's 2 h minimum lifetime)", () => {
+  deepEqual(
+    expiryWarnings([{
+      name: "fresh",
+      tokenObtainedAt: "2026-06-01T00:00:00Z",
+      tokenExpiresAt: "2026-06-01T02:00:00Z",
+    }], NOW),
+    [],
+  );
+  const [w] = expiryWarnings([{
+    name: "late",
+    tokenObtainedAt: "2026-05-31T22:00:00Z",
+    tokenExpiresAt: "2026-06-01T00:30:00Z",
+  }], NOW);
+  match(w!, /late expires at .* \(in 30 min\)/);
+});

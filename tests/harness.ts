@@ -104,23 +104,37 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `main.ts` with the given arguments (the prefix and instance are added). */
+/** The default CLI: `deno run main.ts` with the permissions the tests grant. */
+export const DENO_RUN_CLI: readonly string[] = [
+  Deno.execPath(),
+  "run",
+  "--quiet",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net=127.0.0.1",
+  "--allow-sys=hostname",
+  "--allow-run",
+  `${ROOT}main.ts`,
+];
+
+/** How {@link runCli} starts the CLI. */
+export interface RunOptions {
+  /** Program and leading arguments, e.g. `[compiledBinary]`; default {@link DENO_RUN_CLI}. */
+  command?: readonly string[];
+}
+
+/** Runs `main.ts` (or `options.command`) with the given arguments (the prefix and instance are added). */
 export async function runCli(
   prefix: Prefix,
   args: string[] = [],
   env: Record<string, string> = {},
+  options: RunOptions = {},
 ): Promise<RunResult> {
-  const command = new Deno.Command(Deno.execPath(), {
+  const [program, ...leading] = options.command ?? DENO_RUN_CLI;
+  const command = new Deno.Command(program!, {
     args: [
-      "run",
-      "--quiet",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      "--allow-sys=hostname",
-      "--allow-run",
-      `${ROOT}main.ts`,
+      ...leading,
       "--prefix",
       prefix.dir,
       "--service-instance",

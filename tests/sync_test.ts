@@ -454,3 +454,31 @@ Deno.test("bad inputs fail clearly and leave the config byte-identical", async (
     }
   });
 });
+
+Deno.test("listings spread over many pages are read to the end (no duplicates on restart)", async () => {
+  await withSetup({ maxPerPage: 2, defaultPerPage: 2 }, async (gitlab, prefix) => {
+    for (let i = 0; i < 4; i++) {
+      gitlab.addRunner({
+        description: `node8 main shell Runner`,
+        tag_list: ["node8", "main", HOST],
+      });
+    }
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    for (const name of ["a", "b", "c", "d", "e"]) {
+      await prefix.writeExecutor(name, `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    }
+    expectOk(await runCli(prefix), gitlab);
+    equal(ownRunners(gitlab).length, 5);
+    await Deno.remove(prefix.outputFile);
+    const seen = gitlab.requests.length;
+    expectOk(await runCli(prefix), gitlab);
+    equal(ownRunners(gitlab).length, 5, "no duplicates after a restart without config");
+    equal(gitlab.runners().length, 9, "foreign runners untouched");
+    const pages = gitlab.requests.slice(seen).filter((r) => r.path === "/runners/all");
+    ok(pages.length >= 3, `all pages listed (${pages.length})`);
+    ok(!gitlab.requests.slice(seen).some((r) => r.path === "/user/runners"));
+  });
+});

@@ -1,7 +1,10 @@
 /**
  * Crash-safe replacement of a file that holds secrets: write a private temp file beside it, fsync,
  * rename over, fsync the directory. A reader (gitlab-runner polls config.toml every 3 s) sees the
- * old file or the new one, never a mix; a crash leaves at worst a stray `.NAME.tmp-*` file.
+ * old file or the new one, never a mix; a crash leaves at worst a stray `.NAME.tmp-<pid>-*` file,
+ * which the next write of the same file removes (it may hold tokens). A writer holds an exclusive
+ * `flock` on its temp file until the rename, so "stale" means "nobody holds its lock": the kernel
+ * drops the lock when the writer dies.
  *
  * @module
  */
@@ -13,8 +16,9 @@ export interface WriteFileAtomicOptions {
   /** Permission bits of the written file; default `0o600`. */
   mode?: number;
   /**
-   * Test seam: runs after the temp file is written, synced and closed, just before the rename.
-   * Throwing aborts the write as any other failure would.
+   * Test seam: runs after the temp file is written and synced, just before the rename (the
+   * writer still holds the temp file open and locked). Throwing aborts the write as any other
+   * failure would.
    */
   beforeRename?: (tempPath: string) => void | Promise<void>;
 }
@@ -29,7 +33,8 @@ export interface WriteFileAtomicOptions {
  *   owner when possible, written, fsynced, renamed over `path`, and the directory is fsynced.
  *
  * A symlink at `path` is followed: its target is replaced and the link kept. On any failure the
- * temp file is removed, the original stays byte-for-byte, and the error is rethrown.
+ * temp file is removed, the original stays byte-for-byte, and the error is rethrown. Temp files
+ * of `path` left by writers that died (see the module doc) are removed first.
  */
 export async function writeFileAtomic(
   path: string,
@@ -39,6 +44,7 @@ export async function writeFileAtomic(
   const mode = options.mode ?? 0o600;
   const target = await resolveSymlink(path);
   const bytes = new TextEncoder().encode(text);
+  await removeStaleTemps(target);
   const existing = await statOrUndefined(target);
   if (existing?.isFile && sameBytes(await Deno.readFile(target), bytes)) {
     if (existing.mode === null || (existing.mode & 0o777 & ~mode) === 0) return "unchanged";
@@ -49,23 +55,56 @@ export async function writeFileAtomic(
   try {
     const file = await Deno.open(temp, { write: true, createNew: true, mode });
     try {
+      await file.lock(true); // held until the rename: tells removeStaleTemps we are alive
       // The umask may have removed bits we want (it never adds any): put them back.
       const created = (await file.stat()).mode;
       if (created !== null && (created & 0o7777) !== mode) await Deno.chmod(temp, mode);
       if (existing?.isFile) await keepOwner(temp, existing);
       for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
       await file.sync();
+      await options.beforeRename?.(temp);
+      await Deno.rename(temp, target);
     } finally {
       file.close();
     }
-    await options.beforeRename?.(temp);
-    await Deno.rename(temp, target);
     await syncDirectory(dirname(target));
     return "written";
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Removes `.NAME.tmp-<pid>-<hex>` files beside `target` that no writer holds locked: left by a
+ * write that was killed between creating and renaming its temp file. Failures are ignored: this
+ * is hygiene only (such files may hold tokens). Returns the names removed.
+ */
+export async function removeStaleTemps(target: string): Promise<string[]> {
+  const removed: string[] = [];
+  const dir = dirname(target);
+  const pattern = new RegExp(`^\\.${escapeRegExp(basename(target))}\\.tmp-\\d+-[0-9a-f]+$`);
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !pattern.test(entry.name)) continue;
+      const path = join(dir, entry.name);
+      const file = await Deno.open(path, { read: true });
+      try {
+        if (!(await file.tryLock(true))) continue; // a live writer
+        await Deno.remove(path);
+        removed.push(entry.name);
+      } finally {
+        file.close();
+      }
+    }
+  } catch {
+    // best effort
+  }
+  return removed;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** fsyncs a directory so a rename or unlink in it survives a power loss. */

@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { removeStaleTemps, writeFileAtomic } from "./atomic_write.ts";
 import { countSyncs, modeOf, recordOpens, withTempDir } from "./test_util.ts";
 
 async function names(dir: string): Promise<string[]> {
@@ -53,7 +53,8 @@ Deno.test("identical but world-readable: only the mode is fixed", () =>
 Deno.test("different contents replace the file by rename, mode 0600", () =>
   withTempDir(async (dir) => {
     const path = join(dir, "c.toml");
-    await Deno.writeTextFile(path, "old\n");
+    await Deno.writeTextFile(path, "old\n", { mode: 0o600 });
+    await Deno.chmod(path, 0o600);
     await Deno.chmod(path, 0o644);
     const ino = (await Deno.stat(path)).ino;
     equal(await writeFileAtomic(path, "new é\n"), "written");
@@ -167,4 +168,34 @@ Deno.test("concurrent writers: the file ends as one of them, whole, no temp left
     await Promise.all(texts.map((text) => writeFileAtomic(path, text)));
     ok(texts.includes(await Deno.readTextFile(path)));
     deepStrictEqual(await names(dir), ["c.toml"]);
+  }));
+
+Deno.test("temp files of a killed write are removed; a live writer's and others' are kept", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "config.main.toml");
+    const stale = ".config.main.toml.tmp-4242-0a1b2c";
+    const live = ".config.main.toml.tmp-4343-abcdef";
+    for (const name of [stale, live, ".other.toml.tmp-4242-0a1b2c", "notes.tmp-1-aa"]) {
+      await Deno.writeTextFile(join(dir, name), 'token = "secret"\n', { mode: 0o600 });
+    }
+    using writer = await Deno.open(join(dir, live), { write: true });
+    await writer.lock(true); // as a writer does until its rename
+    equal(await writeFileAtomic(path, "new\n"), "written");
+    deepStrictEqual(
+      await names(dir),
+      [live, ".other.toml.tmp-4242-0a1b2c", "config.main.toml", "notes.tmp-1-aa"].sort(),
+    );
+  }));
+
+Deno.test("a writer keeps its temp file locked until the rename", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.toml");
+    let removed: string[] | undefined;
+    await writeFileAtomic(path, "x\n", {
+      beforeRename: async () => {
+        removed = await removeStaleTemps(path);
+      },
+    });
+    deepStrictEqual(removed, []);
+    equal(await Deno.readTextFile(path), "x\n");
   }));

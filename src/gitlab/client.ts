@@ -20,7 +20,7 @@ import {
   RegistrationDisabledError,
   UserRunnersApiMissingError,
 } from "./errors.ts";
-import { listAllPages } from "./paginate.ts";
+import { listAllPages, type Page } from "./paginate.ts";
 import { type Reply, Requester, type RequestSpec } from "./request.ts";
 import type {
   CreateRunnerParams,
@@ -43,6 +43,15 @@ export type {
   RunnerSummary,
   UpdateRunnerAttrs,
 };
+
+/** Runners asked for per listing page: GitLab's maximum. */
+export const PER_PAGE = 100;
+
+/** Options of {@link GitLabClient.listRunners}. */
+export interface ListRunnersOptions {
+  /** Called with each page's runners as the page arrives; a throwing callback fails the listing. */
+  onPage?: ((runners: RunnerSummary[]) => void) | undefined;
+}
 
 /** How to reach one GitLab. */
 export interface GitLabClientOptions {
@@ -84,7 +93,11 @@ const CREATE = {
     "administrator's token",
 };
 
-/** A client for one GitLab's runner API. Close it (or `using` it) to release its connections. */
+/**
+ * A client for one GitLab's runner API. It owns one `Deno.HttpClient`, whose connections every
+ * request reuses (HTTP/1.1 keep-alive, at most about `concurrency` of them; or one multiplexed
+ * HTTP/2 connection where GitLab offers h2). Close it (or `using` it) to release them.
+ */
 export class GitLabClient implements Disposable {
   readonly #req: Requester;
   readonly #http: Deno.HttpClient;
@@ -122,18 +135,29 @@ export class GitLabClient implements Disposable {
 
   /**
    * All instance-wide runners carrying every tag in `tags` (`GET /runners/all`), every page.
-   * Sorted by id, without duplicates.
+   * Sorted by id, without duplicates. `onPage` sees each page's runners as soon as the page
+   * arrives (a runner may appear on two pages when the listing shifts meanwhile).
    */
-  async listRunners(tags: string[]): Promise<RunnerSummary[]> {
+  async listRunners(tags: string[], options: ListRunnersOptions = {}): Promise<RunnerSummary[]> {
     const spec: RequestSpec = { method: "GET", path: "/runners/all", pat: LIST, idempotent: true };
-    const query: Record<string, string> = { per_page: "100" };
+    const query: Record<string, string> = { per_page: String(PER_PAGE) };
     if (tags.length > 0) query.tag_list = tags.join(",");
-    const pages = await listAllPages(this.#req, spec, query);
-    const byId = new Map<number, RunnerSummary>();
-    for (const { reply, items } of pages) {
-      for (const item of items) {
+    const parsed = new Map<Page, RunnerSummary[]>();
+    const onPage = (page: Page) => {
+      const runners = page.items.map((item) => {
         const runner = runnerSummary(item);
-        if (!runner) throw this.#req.unexpected(spec, reply, "a listed runner has no numeric id");
+        if (!runner) {
+          throw this.#req.unexpected(spec, page.reply, "a listed runner has no numeric id");
+        }
+        return runner;
+      });
+      parsed.set(page, runners);
+      options.onPage?.(runners);
+    };
+    const pages = await listAllPages(this.#req, spec, query, { onPage });
+    const byId = new Map<number, RunnerSummary>();
+    for (const page of pages) {
+      for (const runner of parsed.get(page) ?? []) {
         if (!byId.has(runner.id)) byId.set(runner.id, runner);
       }
     }

@@ -3,6 +3,8 @@
  * other pages are fetched concurrently (bounded by the requester's pool); otherwise, or after
  * those, `Link rel="next"` is followed, else `x-next-page`, until both are empty or a page is
  * empty. Only the query of a next link is used: requests always go to the configured GitLab.
+ * An `onPage` callback sees each page as soon as it arrives, so callers can start follow-up
+ * requests (e.g. runner details) without waiting for the last page.
  *
  * @module
  */
@@ -19,17 +21,29 @@ export interface Page {
 /** A bound on the pages read, against a GitLab that keeps pointing further. */
 export const MAX_PAGES = 10_000;
 
+/** Options of {@link listAllPages}. */
+export interface ListOptions {
+  /**
+   * Called with each page as it arrives (arrival order, which may differ from page order when
+   * pages are fetched concurrently). A throwing callback fails the listing.
+   */
+  onPage?: ((page: Page) => void) | undefined;
+}
+
 /** Every page of `spec` (a GET) with `query`, in page order. */
 export async function listAllPages(
   req: Requester,
   spec: RequestSpec,
   query: Record<string, string>,
+  options: ListOptions = {},
 ): Promise<Page[]> {
   const fetchPage = async (q: URLSearchParams): Promise<Page> => {
     const reply = await req.send({ ...spec, query: q });
     const items = parseJson(reply.text);
     if (!Array.isArray(items)) throw req.unexpected(spec, reply, "not a JSON array");
-    return { reply, items };
+    const page = { reply, items };
+    options.onPage?.(page);
+    return page;
   };
   let lastQuery = withPage(new URLSearchParams(query), 1);
   let last = await fetchPage(lastQuery);

@@ -79,7 +79,10 @@ export interface RequesterOptions {
   env: RuntimeEnv;
   /** Requests in flight at once. Default 8. */
   concurrency?: number | undefined;
-  /** Per-attempt timeout. Default 20 000 ms. */
+  /**
+   * Per-attempt timeout. Default: a third of the time left until `deadline` when the requester is
+   * created, at most {@link MAX_ATTEMPT_TIMEOUT_MS} — so one hung connection leaves time to retry.
+   */
   requestTimeoutMs?: number | undefined;
   /** Epoch ms (from `env.clock`) after which no attempt starts and no wait ends. */
   deadline?: number | undefined;
@@ -94,6 +97,15 @@ export interface RequesterOptions {
 type Attempt =
   | { kind: "reply"; status: number; headers: Headers; text: string }
   | { kind: "failure"; reason: string; sent: boolean; tls: boolean };
+
+/** The longest a single attempt may take by default. */
+export const MAX_ATTEMPT_TIMEOUT_MS = 20_000;
+
+/** The default per-attempt timeout for a budget of `budgetMs` (see `requestTimeoutMs`). */
+export function defaultAttemptTimeout(budgetMs: number): number {
+  if (!Number.isFinite(budgetMs)) return MAX_ATTEMPT_TIMEOUT_MS;
+  return Math.min(MAX_ATTEMPT_TIMEOUT_MS, Math.max(1, Math.floor(budgetMs / 3)));
+}
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 /** Statuses that prove GitLab did not act: safe to repeat even a non-idempotent request. */
@@ -121,8 +133,9 @@ export class Requester {
     for (const s of options.secrets ?? []) this.#secrets.add(s);
     this.#env = options.env;
     this.#pool = new Pool(options.concurrency ?? 8);
-    this.#timeoutMs = options.requestTimeoutMs ?? 20_000;
     this.#deadline = options.deadline ?? Infinity;
+    this.#timeoutMs = options.requestTimeoutMs ??
+      defaultAttemptTimeout(this.#deadline - this.#env.clock.now().getTime());
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#http = options.httpClient;
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;

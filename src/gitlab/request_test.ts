@@ -2,7 +2,14 @@ import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
 import { GitLabApiError, GitLabUnreachableError, InputError } from "../errors.ts";
 import { Secret } from "../secret.ts";
 import { OutcomeUnknownError } from "./errors.ts";
-import { Requester, type RequesterOptions, type RequestSpec } from "./request.ts";
+import {
+  defaultAttemptTimeout,
+  MAX_ATTEMPT_TIMEOUT_MS,
+  Requester,
+  type RequesterOptions,
+  type RequestSpec,
+} from "./request.ts";
+import { systemClock } from "../env.ts";
 import { closedPort, type Handler, json, startServer, testEnv, text } from "./testkit.ts";
 
 const PAT = new Secret("glpat-SECRETSECRET");
@@ -402,4 +409,22 @@ Deno.test("requests go through the pool: never more than `concurrency` in flight
   }, { concurrency: 2 });
   await Promise.all(Array.from({ length: 6 }, () => t.req.send(GET)));
   assertEquals([peak, t.server.requests.length], [2, 6]);
+});
+
+Deno.test("default per-attempt timeout: a third of the budget, at most 20 s", async () => {
+  assertEquals(
+    [defaultAttemptTimeout(3000), defaultAttemptTimeout(600_000), defaultAttemptTimeout(Infinity)],
+    [1000, MAX_ATTEMPT_TIMEOUT_MS, MAX_ATTEMPT_TIMEOUT_MS],
+  );
+  // A 3 s budget: the first attempt hangs, is abandoned after 1 s, and the retry succeeds.
+  const env = { ...testEnv(0), clock: systemClock };
+  const hang = (_req: unknown, i: number) =>
+    i === 1
+      ? new Promise<Response>((r) => setTimeout(() => r(json(200, [])), 1500))
+      : json(200, []);
+  await using t = setup(hang, { env, deadline: Date.now() + 3000 });
+  const started = performance.now();
+  const reply = await t.req.send(GET);
+  assertEquals([reply.attempts, t.server.requests.length], [2, 2]);
+  ok(performance.now() - started < 1400, "did not wait for the hung reply");
 });

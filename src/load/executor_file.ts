@@ -7,6 +7,7 @@
  */
 
 import type { ExecutorSpec, ServerAttributes } from "../model.ts";
+import { FACTS_HINT, type FactSelection, parseFactSelection } from "../tags/selection.ts";
 import type { LoadContext } from "./context.ts";
 import type { KeyPath } from "./key_lines.ts";
 import {
@@ -59,6 +60,7 @@ export function validateExecutor(
     (name) => ENV_NAME.test(name) ? undefined : "is not an environment variable name",
   );
   const extraTags = stringList(doc, "tags", fail, tagProblem);
+  const facts = factSelection(doc, fail);
   const attributes = serverAttributes(doc, fail);
   const runnerKeys = passThrough(doc, ctx, fail);
   if (executor === "custom") {
@@ -75,7 +77,34 @@ export function validateExecutor(
   if (ctx.problems.count > before || clientKey === undefined || executor === undefined) {
     return undefined;
   }
-  return { key, file: doc.file, clientKey, executor, envTags, extraTags, attributes, runnerKeys };
+  const spec: ExecutorSpec = {
+    key,
+    file: doc.file,
+    clientKey,
+    executor,
+    envTags,
+    extraTags,
+    attributes,
+    runnerKeys,
+  };
+  if (facts !== undefined) spec.facts = facts;
+  return spec;
+}
+
+/** The `facts` key: which host facts become tags (see src/tags/selection.ts). */
+function factSelection(doc: TomlDoc, fail: Fail): FactSelection | undefined {
+  const value = doc.data.facts;
+  if (value === undefined) return undefined;
+  const parsed = parseFactSelection(value);
+  if ("selection" in parsed) return parsed.selection;
+  for (const p of parsed.problems) {
+    const item = p.index === undefined ? value : (value as unknown[])[p.index];
+    const what = p.index !== undefined && typeof item === "string"
+      ? p.what
+      : `${p.what}, not ${describeValue(item)}`;
+    fail(p.index === undefined ? ["facts"] : ["facts", p.index], what, FACTS_HINT);
+  }
+  return undefined;
 }
 
 type Fail = (path: KeyPath, what: string, hint?: string) => undefined;

@@ -40,6 +40,7 @@ export const EXECUTOR_KEYS: readonly string[] = [
   "executor",
   "env_tags",
   "tags",
+  "facts",
   "run_untagged",
   "locked",
   "paused",

@@ -45,6 +45,8 @@ export interface FakeGitLabOptions extends Partial<BehaviourOptions> {
   port?: number;
   /** Faults to install at start (see {@link Fault}). */
   faults?: Fault[];
+  /** Serve HTTPS with this PEM certificate chain and key (the URL is then `https://…`). */
+  tls?: { cert: string; key: string };
 }
 
 /** The defaults: a modern, unpatched GitLab. */

@@ -61,6 +61,24 @@ export interface RecordedRequest {
 
 const MUTATING = new Set(["POST", "PUT", "DELETE"]);
 
+/**
+ * A test hook called twice per request: when it `"arrived"` (recorded, nothing done yet) and,
+ * for requests the API handled, once it was `"acted"` on (state changed, reply not yet sent).
+ * Answering `"hold"` keeps the request unanswered until the gate is replaced (`setGate`) or the
+ * fake closes: held on arrival it is never acted on (then answered 503); held after acting its
+ * reply is never sent (503 instead). Crash tests kill the client from inside the gate, at an
+ * exact request.
+ */
+export type Gate = (request: RecordedRequest, phase: "arrived" | "acted") => "pass" | "hold";
+
+/** Resolves when any of the signals aborts. */
+function untilAborted(...signals: AbortSignal[]): Promise<void> {
+  return new Promise((resolve) => {
+    if (signals.some((s) => s.aborted)) return resolve();
+    for (const s of signals) s.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
 function requestId(): string {
   return crypto.randomUUID().replaceAll("-", "").slice(0, 26).toUpperCase();
 }
@@ -105,6 +123,8 @@ export class FakeGitLab {
   /** Requests not yet fully answered, by the relay connection's upstream port. */
   readonly #busy = new Map<number, number>();
   #closed: Promise<void> | undefined;
+  #gate: Gate | undefined;
+  #gateReleased = new AbortController();
 
   /** Use {@link startFakeGitLab}. */
   constructor(options: FakeGitLabOptions = {}) {
@@ -117,6 +137,7 @@ export class FakeGitLab {
       {
         hostname: "127.0.0.1",
         port: 0,
+        ...(options.tls ?? {}),
         onListen: () => {},
         onError: (error) => {
           console.error("fake GitLab: internal error:", error);
@@ -125,7 +146,7 @@ export class FakeGitLab {
       },
       (req, info) => this.#handle(req, info),
     );
-    this.url = `http://127.0.0.1:${this.#relay.port}`;
+    this.url = `${options.tls ? "https" : "http"}://127.0.0.1:${this.#relay.port}`;
     this.apiUrl = `${this.url}/api/v4`;
   }
 
@@ -148,6 +169,13 @@ export class FakeGitLab {
   addFault(fault: Fault): void {
     this.#faults.add(fault);
     if (isDrop(fault)) this.#relay.closeIdle((port) => this.#busy.has(port));
+  }
+
+  /** Installs (or with `undefined` removes) the request {@link Gate}. */
+  setGate(gate: Gate | undefined): void {
+    this.#gateReleased.abort();
+    this.#gateReleased = new AbortController();
+    this.#gate = gate;
   }
 
   /** Removes all faults. */
@@ -286,6 +314,7 @@ export class FakeGitLab {
       acted: false,
     };
     this.requests.push(record);
+    if (await this.#held(record, "arrived")) return new Response(null, { status: 503 });
     await sleep(this.#options.latencyMs, this.#closing.signal);
 
     const fault = this.#faults.take(method, path);
@@ -316,6 +345,11 @@ export class FakeGitLab {
       response = dispatch(ctx);
       record.acted = true;
       if (ctx.user !== undefined) record.user = ctx.user.username;
+      if (await this.#held(record, "acted")) {
+        record.status = response.status;
+        await response.body?.cancel();
+        return new Response(null, { status: 503 });
+      }
     }
     if (fault?.kind === "drop-after-act") {
       record.status = response.status;
@@ -323,6 +357,14 @@ export class FakeGitLab {
       return this.#drop(info);
     }
     return this.#finish(record, response);
+  }
+
+  /** Asks the gate; when it says "hold", waits until the gate is replaced or the fake closes. */
+  async #held(record: RecordedRequest, phase: "arrived" | "acted"): Promise<boolean> {
+    const released = this.#gateReleased.signal;
+    if (this.#gate?.(record, phase) !== "hold") return false;
+    await untilAborted(released, this.#closing.signal);
+    return true;
   }
 
   #finish(record: RecordedRequest, response: Response): Response {

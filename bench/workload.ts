@@ -1,0 +1,103 @@
+/**
+ * The workload shared by the request-count tests and the benchmark: a prefix with N executor
+ * files pointed at the fake GitLab (through a connection-counting relay), the request tally by
+ * route, and the counts and round trips a sync should need.
+ *
+ * @module
+ */
+
+import { type FakeGitLabOptions, startFakeGitLab } from "../tests/fake_gitlab/server.ts";
+import type { FakeGitLab } from "../tests/fake_gitlab/server.ts";
+import type { RecordedRequest } from "../tests/fake_gitlab/server.ts";
+import { Prefix } from "../tests/harness.ts";
+import { ConnectionCounter } from "./tcp_counter.ts";
+
+/** `fresh`: nothing in GitLab nor on disk. `restart`: everything in sync already. */
+export type Scenario = "fresh" | "restart";
+
+/** The `per_page` register-runner asks for (GitLab's maximum). */
+export const PER_PAGE = 100;
+
+/** A fake GitLab, a counting relay in front of it, and a prefix with N executor files. */
+export interface Workload extends AsyncDisposable {
+  gitlab: FakeGitLab;
+  counter: ConnectionCounter;
+  prefix: Prefix;
+  /** The GitLab URL the prefix uses (the relay's). */
+  url: string;
+  /** Stops the relay and the fake, removes the prefix. */
+  close(): Promise<void>;
+}
+
+/** Starts a fake GitLab with `options` and writes a prefix with `executors` shell executors. */
+export async function startWorkload(
+  executors: number,
+  options: FakeGitLabOptions = {},
+): Promise<Workload> {
+  const gitlab = await startFakeGitLab(options);
+  const counter = new ConnectionCounter(Number(new URL(gitlab.url).port));
+  const prefix = await Prefix.create();
+  const url = counter.url;
+  await prefix.writeTemplate([{ url, personal_access_token: gitlab.tokens.adminPat }]);
+  const width = String(executors).length;
+  for (let i = 1; i <= executors; i++) {
+    const name = `e${String(i).padStart(width, "0")}`;
+    await prefix.writeExecutor(name, `url = "${url}"\nexecutor = "shell"\n`);
+  }
+  const close = async () => {
+    await counter.close();
+    await gitlab.close();
+    await prefix.cleanup();
+  };
+  return { gitlab, counter, prefix, url, close, [Symbol.asyncDispose]: close };
+}
+
+/** A request's route: method and path with numeric ids replaced by `:id`. */
+export function route(r: Pick<RecordedRequest, "method" | "path">): string {
+  return `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, "/:id")}`;
+}
+
+/** How many requests went to each route. */
+export function tally(requests: readonly RecordedRequest[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of requests) counts[route(r)] = (counts[route(r)] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The requests a sync of `n` executors should make, by route:
+ * - fresh: one (empty) listing page, one `POST /user/runners` per executor;
+ * - restart: every listing page, one token check and one details read per runner.
+ */
+export function expectedRequests(
+  n: number,
+  scenario: Scenario,
+  perPage = PER_PAGE,
+): Record<string, number> {
+  if (scenario === "fresh") {
+    return { "GET /runners/all": 1, ...(n > 0 ? { "POST /user/runners": n } : {}) };
+  }
+  return {
+    "GET /runners/all": Math.max(1, Math.ceil(n / perPage)),
+    ...(n > 0 ? { "POST /runners/verify": n, "GET /runners/:id": n } : {}),
+  };
+}
+
+/**
+ * The fewest round trips a sync can take with `concurrency` requests in flight: the longer of
+ * the dependency chain and the total work spread over the pool.
+ * - fresh: the listing, then the creations (nothing can overlap the listing);
+ * - restart: page 1, then pages 2..k, then the last details; token checks fill the gaps.
+ */
+export function expectedRounds(
+  n: number,
+  scenario: Scenario,
+  concurrency: number,
+  perPage = PER_PAGE,
+): number {
+  if (scenario === "fresh") return 1 + Math.ceil(n / concurrency);
+  const pages = Math.max(1, Math.ceil(n / perPage));
+  const depth = n === 0 ? 1 : pages > 1 ? 3 : 2;
+  const total = pages + 2 * n;
+  return Math.max(depth, Math.ceil(total / concurrency));
+}

@@ -1,0 +1,107 @@
+/**
+ * Which `[[runners]]` sections config.toml gets, from the per-runner results of sync (applied) or
+ * plan (predicted), and the rendering of the whole file.
+ *
+ * @module
+ */
+
+import { preferNewerToken } from "../config/merge_rotated.ts";
+import { renderConfig, type RenderedRunner } from "../config/render.ts";
+import { normalizeUrl } from "../load/mod.ts";
+import type { DesiredRunner, LocalConfig, LocalRunner, Site } from "../model.ts";
+import type { Secret } from "../secret.ts";
+import { VERSION } from "../version.ts";
+
+/** The credentials one desired runner ends up with. */
+export interface RunnerCredentials {
+  id: number | undefined;
+  token: Secret;
+  tokenObtainedAt: string | undefined;
+  tokenExpiresAt: string | null | undefined;
+}
+
+/**
+ * The `[[runners]]` sections to write, in desired order: each desired runner with its result;
+ * for a GitLab that could not be reached (`unreachable`, normalised keys), the last good local
+ * section of that runner (degraded start); runners with neither are left out.
+ */
+export function renderRunners(
+  site: Site,
+  desired: DesiredRunner[],
+  results: ReadonlyMap<string, RunnerCredentials>,
+  unreachable: ReadonlySet<string>,
+  local: LocalRunner[],
+): RenderedRunner[] {
+  const out: RenderedRunner[] = [];
+  for (const d of desired) {
+    const client = site.clients.find((c) => c.key === d.clientKey)!;
+    const base = {
+      name: d.description,
+      url: client.url,
+      executor: d.executor,
+      runnerKeys: d.runnerKeys,
+    };
+    const result = results.get(d.key);
+    if (result) {
+      out.push({
+        ...base,
+        ...(result.id === undefined ? {} : { id: result.id }),
+        token: result.token,
+        ...(result.tokenObtainedAt ? { tokenObtainedAt: result.tokenObtainedAt } : {}),
+        ...(result.tokenExpiresAt ? { tokenExpiresAt: result.tokenExpiresAt } : {}),
+      });
+      continue;
+    }
+    if (!unreachable.has(d.clientKey)) continue;
+    // Degraded start: keep the last good token for this runner.
+    const l = local.find((x) =>
+      x.token !== undefined && x.url !== undefined && normalizeUrl(x.url) === d.clientKey &&
+      x.name !== undefined && [d.description, ...d.formerDescriptions].includes(x.name)
+    );
+    if (!l?.token) continue;
+    out.push({
+      ...base,
+      ...(l.id === undefined ? {} : { id: l.id }),
+      token: l.token,
+      ...(l.tokenObtainedAt ? { tokenObtainedAt: l.tokenObtainedAt } : {}),
+      ...(l.tokenExpiresAt ? { tokenExpiresAt: l.tokenExpiresAt } : {}),
+    });
+  }
+  return out;
+}
+
+/** Keeps tokens that gitlab-runner rotated on disk while we were running. */
+export function keepRotatedTokens(
+  runners: RenderedRunner[],
+  disk: LocalConfig | undefined,
+): RenderedRunner[] {
+  if (!disk) return runners;
+  return runners.map((r) => {
+    const onDisk = disk.runners.find((l) => r.id !== undefined && l.id === r.id);
+    if (!onDisk) return r;
+    const kept = preferNewerToken(
+      {
+        ...(r.token ? { token: r.token } : {}),
+        ...(r.tokenObtainedAt ? { tokenObtainedAt: r.tokenObtainedAt } : {}),
+        ...(r.tokenExpiresAt ? { tokenExpiresAt: r.tokenExpiresAt } : {}),
+      },
+      {
+        ...(onDisk.token ? { token: onDisk.token } : {}),
+        ...(onDisk.tokenObtainedAt ? { tokenObtainedAt: onDisk.tokenObtainedAt } : {}),
+        ...(onDisk.tokenExpiresAt ? { tokenExpiresAt: onDisk.tokenExpiresAt } : {}),
+      },
+    );
+    const { token: _t, tokenObtainedAt: _o, tokenExpiresAt: _e, ...rest } = r;
+    return { ...rest, ...kept };
+  });
+}
+
+/** The whole config.toml text for `site` with these runners (none: globals only). */
+export function renderSiteConfig(site: Site, runners: RenderedRunner[]): string {
+  return renderConfig({
+    sources: { templateFile: site.templateFile, executorDir: site.executorDir },
+    version: VERSION,
+    globals: site.globals,
+    runners,
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * `--output json`: the one JSON document every command prints on stdout (logs stay on stderr).
+ * The shape is stable: fields are only ever added, and `schema` changes if one ever has to change
+ * meaning. No field ever holds a token.
+ *
+ * ```json
+ * {
+ *   "schema": 1, "command": "plan", "version": "0.1.0", "ok": true, "exit_code": 10,
+ *   "prefix": "/etc/gitlab-runner", "instance": "main",
+ *   "clients": [{
+ *     "url": "https://gitlab.example.com", "status": "planned",
+ *     "steps": [{ "action": "update", "runner": "node7 main shell Runner", "file": "shell",
+ *                 "id": 12, "reason": "attributes differ: tag_list",
+ *                 "update": { "tag_list": { "from": ["node7", "main"], "to": ["node7", "main", "shell"] } } }],
+ *     "deletions": [{ "runner": "node7 main docker Runner", "id": 13, "by": "id", "reason": "no executor file" }],
+ *     "error": null
+ *   }],
+ *   "config": { "path": "/etc/gitlab-runner/config.main.toml", "status": "would-change", "diff": "--- …" },
+ *   "warnings": [], "error": null
+ * }
+ * ```
+ *
+ * @module
+ */
+
+import { GitLabApiError, RegisterRunnerError } from "../errors.ts";
+import type { AttributeDiff, Deletion, RunnerStep } from "../plan.ts";
+import { VERSION } from "../version.ts";
+
+/** The version of the document's shape. */
+export const OUTPUT_SCHEMA = 1;
+
+/** The commands. */
+export type CommandName = "sync" | "plan" | "check" | "unregister";
+
+/** One attribute change: GitLab's value and the wanted one. */
+export interface JsonChange {
+  from: unknown;
+  to: unknown;
+}
+
+/**
+ * What happens to one desired runner. `update` is a `keep` whose attributes are changed in place;
+ * a `restore` may carry an `update` too.
+ */
+export interface JsonStep {
+  action: "keep" | "update" | "restore" | "register";
+  /** The runner's description (also its `name` in config.toml). */
+  runner: string;
+  /** The executor file's name without `.toml`. */
+  file: string;
+  /** GitLab's runner id; null for a runner not registered yet. */
+  id: number | null;
+  reason: string;
+  /** Attribute changes by field, or null. */
+  update: Record<string, JsonChange> | null;
+}
+
+/** A runner deleted (or to be deleted) in GitLab. */
+export interface JsonDeletion {
+  runner: string;
+  /** Null when it is deleted by its token (no personal access token configured). */
+  id: number | null;
+  by: "id" | "token";
+  reason: string;
+}
+
+/** An error, as the reporter shows it. */
+export interface JsonError {
+  /** `InputError`, `GitLabApiError`, `GitLabUnreachableError`, `UsageError`, … or `InternalError`. */
+  type: string;
+  message: string;
+  /** The file (and key, line) or null. */
+  where: { file: string; key: string | null; line: number | null } | null;
+  /** How to fix it, or null. */
+  hint: string | null;
+  /** GitLab's request id for an API error, or null. */
+  request_id: string | null;
+}
+
+/**
+ * One GitLab. `status`: `synced` (sync applied its plan), `planned` (plan), `unreachable`
+ * (sync kept the last good config for `kept` runners; plan could not see it), `unregistered` and
+ * `would-unregister` (unregister with and without `--yes`), `checked` (check, offline).
+ */
+export interface JsonClient {
+  url: string;
+  status: "synced" | "planned" | "unreachable" | "unregistered" | "would-unregister" | "checked";
+  steps: JsonStep[];
+  deletions: JsonDeletion[];
+  /** Runners whose last good sections were kept (unreachable during sync); else absent. */
+  kept?: number;
+  error: JsonError | null;
+}
+
+/**
+ * config.{instance}.toml. `status`: `written`/`unchanged` (sync, unregister --yes),
+ * `would-change`/`unchanged` (plan, unregister without --yes), `present`/`absent` (check).
+ */
+export interface JsonConfig {
+  path: string;
+  status: "written" | "unchanged" | "would-change" | "present" | "absent";
+  /** plan only: unified diff of the file, tokens masked; "" when unchanged. */
+  diff?: string;
+}
+
+/** check only: a runner an executor file defines. */
+export interface JsonDesired {
+  file: string;
+  runner: string;
+  url: string;
+  executor: string;
+  tags: string[];
+}
+
+/** The document. */
+export interface JsonDocument {
+  schema: typeof OUTPUT_SCHEMA;
+  command: CommandName;
+  version: string;
+  /** True when `exit_code` is 0 or 10 (plan: changes pending). */
+  ok: boolean;
+  exit_code: number;
+  prefix: string;
+  instance: string;
+  clients: JsonClient[];
+  config: JsonConfig | null;
+  /** check only: the runners the executor files define. */
+  runners?: JsonDesired[];
+  warnings: string[];
+  error: JsonError | null;
+}
+
+/** A document with the fixed fields filled in. */
+export function document(
+  fields: Omit<JsonDocument, "schema" | "version" | "ok" | "error"> & {
+    error?: JsonError | null;
+  },
+): JsonDocument {
+  return {
+    schema: OUTPUT_SCHEMA,
+    command: fields.command,
+    version: VERSION,
+    ok: fields.exit_code === 0 || fields.exit_code === 10,
+    exit_code: fields.exit_code,
+    prefix: fields.prefix,
+    instance: fields.instance,
+    clients: fields.clients,
+    config: fields.config,
+    ...(fields.runners === undefined ? {} : { runners: fields.runners }),
+    warnings: fields.warnings,
+    error: fields.error ?? null,
+  };
+}
+
+/** The JSON form of a thrown value (no stack, no secret: messages are already redacted). */
+export function jsonError(error: unknown): JsonError {
+  if (error instanceof RegisterRunnerError) {
+    return {
+      type: error.name,
+      message: error.message,
+      where: error.where
+        ? { file: error.where.file, key: error.where.key ?? null, line: error.where.line ?? null }
+        : null,
+      hint: error.hint ?? null,
+      request_id: error instanceof GitLabApiError ? error.requestId ?? null : null,
+    };
+  }
+  return {
+    type: "InternalError",
+    message: error instanceof Error ? error.message : String(error),
+    where: null,
+    hint: "this is a bug in register-runner; please report it with the output of --verbose",
+    request_id: null,
+  };
+}
+
+/** The changes of an attribute diff, by field. */
+export function jsonUpdate(diff: AttributeDiff | undefined): Record<string, JsonChange> | null {
+  if (diff === undefined) return null;
+  return Object.fromEntries(
+    Object.entries(diff).map(([field, [from, to]]) => [field, { from, to }]),
+  );
+}
+
+/** The JSON form of a plan step; `id` overrides the plan's (sync knows registered ids). */
+export function jsonStep(step: RunnerStep, id?: number): JsonStep {
+  const base = {
+    runner: step.desired.description,
+    file: step.desired.key,
+  };
+  switch (step.action) {
+    case "keep":
+      return {
+        action: step.update ? "update" : "keep",
+        ...base,
+        id: id ?? step.runnerId ?? null,
+        reason: step.update
+          ? `attributes differ: ${Object.keys(step.update).join(", ")}`
+          : "runner exists and its local token is valid",
+        update: jsonUpdate(step.update),
+      };
+    case "restore":
+      return {
+        action: "restore",
+        ...base,
+        id: id ?? step.runnerId,
+        reason: `${step.reason}; token ${step.method === "reset" ? "reset" : "read back"}`,
+        update: jsonUpdate(step.update),
+      };
+    case "register":
+      return {
+        action: "register",
+        ...base,
+        id: id ?? null,
+        reason: step.reason,
+        update: null,
+      };
+  }
+}
+
+/** The JSON form of a deletion. */
+export function jsonDeletion(d: Deletion): JsonDeletion {
+  return {
+    runner: d.description,
+    id: d.by === "id" ? d.runnerId : null,
+    by: d.by,
+    reason: d.reason,
+  };
+}

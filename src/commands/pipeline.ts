@@ -1,0 +1,270 @@
+/**
+ * The stages every command that talks to GitLab shares: load the site, read the local state
+ * (config.toml overlaid with journaled tokens, system id, desired runners), then, per GitLab and
+ * in parallel, observe and plan. `sync` then applies and writes; `plan` only reports.
+ *
+ * Nothing here writes a file or changes GitLab: observing is `GET` listings and details plus
+ * `POST /runners/verify`, which GitLab treats as a heartbeat (it updates `contacted_at`).
+ *
+ * @module
+ */
+
+import { journalPath, TokenJournal } from "../config/journal.ts";
+import { desiredRunners } from "../desired.ts";
+import type { RuntimeEnv } from "../env.ts";
+import { GitLabUnreachableError } from "../errors.ts";
+import { GitLabClient } from "../gitlab/client.ts";
+import { gatherHostFacts } from "../host_facts.ts";
+import { loadLocalConfig, loadSite, normalizeUrl, readSystemId } from "../load/mod.ts";
+import type { ClientConfig, DesiredRunner, LocalConfig, LocalRunner, Site } from "../model.ts";
+import { observeClient } from "../observe.ts";
+import { type ClientPlan, planClient } from "../plan.ts";
+import { Secret } from "../secret.ts";
+
+/** Options shared by the commands that read the prefix and talk to GitLab. */
+export interface PipelineOptions {
+  prefix: string;
+  instance: string;
+  env: RuntimeEnv;
+  /** Overall budget for talking to GitLab, retries included. */
+  timeoutMs: number;
+  /** Refuse group/other-accessible inputs (default true; tests on odd filesystems may turn it off). */
+  checkPermissions: boolean;
+  /** Where gitlab-runner's machine id comes from (for `system_id`). */
+  machineIdFile?: string;
+  /** Requests in flight per GitLab. */
+  concurrency: number;
+  /** `--tag-schema`: JSON Schema file the tag properties must satisfy. */
+  tagSchemaFile?: string;
+  /** `--capture-tags`: executable whose JSON output is merged into the tag properties. */
+  captureTagsProgram?: string;
+}
+
+/** What was read from the prefix besides the site: the local runners and their tokens. */
+export interface LocalState {
+  /** The existing config.toml, if any. */
+  local: LocalConfig | undefined;
+  /** Its runners with the journal's tokens laid over them. */
+  localRunners: LocalRunner[];
+  /** The token journal of this prefix and instance. */
+  journalPath: string;
+  /** The host's gitlab-runner `system_id`, if known. */
+  systemId: string | undefined;
+}
+
+/** The local state plus the runners this host wants. */
+export interface PlanningState extends LocalState {
+  desired: DesiredRunner[];
+}
+
+/** Paths of the files register-runner keeps beside the output. */
+export function statePaths(prefix: string, instance: string) {
+  return { journal: journalPath(prefix, instance) };
+}
+
+/** Loads and validates the site; logs and returns its warnings. Reads only. */
+export async function loadInputs(
+  options: Pick<PipelineOptions, "prefix" | "instance" | "env" | "checkPermissions">,
+): Promise<{ site: Site; warnings: string[] }> {
+  const { site, warnings } = await loadSite({
+    prefix: options.prefix,
+    instance: options.instance,
+    env: options.env,
+    checkPermissions: options.checkPermissions,
+  });
+  for (const w of warnings) options.env.logger.warn(w);
+  return { site, warnings };
+}
+
+/** Reads config.toml, the journal and the system id. Reads only. */
+export async function readLocalState(
+  site: Site,
+  options: Pick<PipelineOptions, "env" | "machineIdFile">,
+): Promise<LocalState> {
+  const { env } = options;
+  const local = await loadLocalConfig(site.outputFile);
+  const path = statePaths(site.prefix, site.instance).journal;
+  const journaled = await TokenJournal.read(path);
+  for (const w of journaled.warnings) env.logger.warn(w);
+  const localRunners = overlayJournal(local?.runners ?? [], journaled);
+  if (journaled.length > 0) {
+    env.logger.warn(
+      `found ${journaled.length} token(s) journaled by an interrupted run in ${path}; adopting them`,
+    );
+  }
+  const systemId = await readSystemId(site.prefix, options.machineIdFile);
+  return { local, localRunners, journalPath: path, systemId };
+}
+
+/** The runners this host wants (tags from the host facts); warnings are logged and appended. */
+export async function readDesired(
+  site: Site,
+  options: Pick<PipelineOptions, "env" | "tagSchemaFile" | "captureTagsProgram">,
+  warnings: string[],
+): Promise<DesiredRunner[]> {
+  const host = await gatherHostFacts({
+    env: options.env,
+    tagSchemaFile: options.tagSchemaFile,
+    captureTagsProgram: options.captureTagsProgram,
+    site,
+  });
+  const { runners, warnings: tagWarnings } = desiredRunners(site, host);
+  for (const w of tagWarnings) options.env.logger.warn(w);
+  warnings.push(...tagWarnings);
+  return runners;
+}
+
+/** {@link readLocalState} and {@link readDesired} together, in sync's order. */
+export async function readPlanningState(
+  site: Site,
+  options: PipelineOptions,
+  warnings: string[],
+): Promise<PlanningState> {
+  const state = await readLocalState(site, options);
+  const desired = await readDesired(site, options, warnings);
+  return { ...state, desired };
+}
+
+/** The local runners that belong to one GitLab. */
+export function localOf(client: ClientConfig, runners: LocalRunner[]): LocalRunner[] {
+  return runners.filter((l) => l.url !== undefined && normalizeUrl(l.url) === client.key);
+}
+
+/** A GitLab client for one configured GitLab, redacting its registration token and `local`'s tokens. */
+export function openClient(
+  client: ClientConfig,
+  local: LocalRunner[],
+  options: Pick<PipelineOptions, "env" | "concurrency">,
+  deadline: number,
+): GitLabClient {
+  return new GitLabClient({
+    url: client.url,
+    apiBase: client.apiBase,
+    ...(client.personalAccessToken ? { pat: client.personalAccessToken } : {}),
+    secrets: [
+      ...(client.registrationToken ? [client.registrationToken] : []),
+      ...local.flatMap((l) => (l.token ? [l.token] : [])),
+    ],
+    env: options.env,
+    concurrency: options.concurrency,
+    deadline,
+    ...(client.caFile ? { caFile: client.caFile } : {}),
+  });
+}
+
+/** One GitLab observed and planned, handed to the command's per-client work. */
+export interface PlannedClient {
+  client: ClientConfig;
+  /** Open until the work resolves. */
+  api: GitLabClient;
+  desired: DesiredRunner[];
+  local: LocalRunner[];
+  plan: ClientPlan;
+}
+
+/**
+ * For every GitLab in parallel: open a client, observe, plan, log the plan's warnings, then run
+ * `work` (sync applies; plan returns the plan). The client is closed afterwards. Results are in
+ * `site.clients` order; failures are returned, not thrown.
+ */
+export function planEachClient<T>(
+  site: Site,
+  state: PlanningState,
+  options: PipelineOptions,
+  work: (planned: PlannedClient) => Promise<T>,
+): Promise<PromiseSettledResult<T>[]> {
+  const deadline = options.env.clock.now().getTime() + options.timeoutMs;
+  return Promise.allSettled(site.clients.map(async (client) => {
+    const desired = state.desired.filter((d) => d.clientKey === client.key);
+    const local = localOf(client, state.localRunners);
+    const api = openClient(client, local, options, deadline);
+    try {
+      const observation = await observeClient({
+        client: api,
+        clientKey: client.key,
+        hostname: options.env.hostname,
+        instance: site.instance,
+        local,
+        systemId: state.systemId,
+        canList: client.personalAccessToken !== undefined,
+      });
+      const plan = planClient({
+        desired,
+        local,
+        observation,
+        credentials: {
+          personalAccessToken: client.personalAccessToken !== undefined,
+          registrationToken: client.registrationToken !== undefined,
+        },
+      });
+      for (const w of plan.warnings) options.env.logger.warn(w);
+      return await work({ client, api, desired, local, plan });
+    } finally {
+      api.close();
+    }
+  }));
+}
+
+/**
+ * Turns a GitLab that could not be reached with no previous config into the error sync reports:
+ * the original reason and hint (e.g. an untrusted certificate: set ca_file), plus the fact that
+ * there is nothing to fall back on.
+ */
+export function noFallbackError(
+  error: GitLabUnreachableError,
+  outputFile: string,
+): GitLabUnreachableError {
+  const { baseUrl, method, path } = error.request;
+  const lead = `GitLab ${baseUrl} could not be reached for ${method} ${path}: `;
+  const reason = error.message.startsWith(lead) ? error.message.slice(lead.length) : error.message;
+  const nothing = `${outputFile} does not exist yet, so there is nothing to fall back on`;
+  return new GitLabUnreachableError(
+    error.request,
+    `${reason}; and there is no previous config to start from`,
+    error.lastStatus,
+    {
+      hint: error.hint
+        ? `${error.hint} (${nothing})`
+        : `${nothing}; fix the connection to GitLab and run again`,
+      cause: error,
+    },
+  );
+}
+
+/**
+ * Local runners with the tokens an interrupted run journaled laid over them: a journaled token
+ * replaces the entry of the same runner id (or name), or is added when the config never heard of
+ * that runner.
+ */
+export function overlayJournal(
+  local: LocalRunner[],
+  entries: {
+    clientKey: string;
+    description: string;
+    id: number;
+    token: string;
+    tokenObtainedAt: string;
+    tokenExpiresAt: string | null;
+  }[],
+): LocalRunner[] {
+  const result = [...local];
+  let next = local.reduce((max, l) => Math.max(max, l.index + 1), 0);
+  for (const e of entries) {
+    const at = result.findIndex((l) =>
+      l.url !== undefined && normalizeUrl(l.url) === e.clientKey &&
+      (l.id === e.id || l.name === e.description)
+    );
+    const entry: LocalRunner = {
+      index: at >= 0 ? result[at]!.index : next++,
+      name: e.description,
+      url: e.clientKey,
+      id: e.id,
+      token: new Secret(e.token),
+      tokenObtainedAt: e.tokenObtainedAt,
+      ...(e.tokenExpiresAt === null ? {} : { tokenExpiresAt: e.tokenExpiresAt }),
+    };
+    if (at >= 0) result[at] = entry;
+    else result.push(entry);
+  }
+  return result;
+}

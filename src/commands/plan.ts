@@ -1,0 +1,135 @@
+/**
+ * `register-runner plan`: what `sync` would do, without doing it. Runs sync's load → observe →
+ * plan stages, then predicts the config.toml sync would write and diffs it against the current
+ * one (tokens masked; runners that would get a new token show a placeholder).
+ *
+ * Read-only: GitLab sees only `GET` listings and details and `POST /runners/verify` (which
+ * records a heartbeat, as gitlab-runner's own verify does); no file is created or changed — no
+ * lock, no journal, no temp file.
+ *
+ * @module
+ */
+
+import type { ClientPlan, RunnerStep } from "../plan.ts";
+import { isNoop } from "../plan.ts";
+import { ExitCode, GitLabUnreachableError } from "../errors.ts";
+import { statIfExists } from "../load/fs.ts";
+import { normalizeUrl } from "../load/mod.ts";
+import type { LocalRunner, Site } from "../model.ts";
+import { Secret } from "../secret.ts";
+import { expiryWarnings } from "../token_lifetime.ts";
+import { renderRunners, renderSiteConfig, type RunnerCredentials } from "./config_out.ts";
+import { maskConfigText, unifiedDiff } from "./diff.ts";
+import { loadInputs, type PipelineOptions, planEachClient, readPlanningState } from "./pipeline.ts";
+
+/** What plan found for one GitLab. */
+export type PlannedClientReport =
+  | { url: string; status: "planned"; plan: ClientPlan }
+  | { url: string; status: "unreachable"; error: GitLabUnreachableError };
+
+/** The result of `plan`. */
+export interface PlanReport {
+  outputFile: string;
+  clients: PlannedClientReport[];
+  /** Whether sync would change the config file (content or permissions). */
+  config: "would-change" | "unchanged";
+  /** Unified diff of the config file, tokens masked; "" when the content would not change. */
+  diff: string;
+  /** True when sync would change something in GitLab. */
+  gitlabChanges: boolean;
+  warnings: string[];
+  /** 0 nothing to do, 10 changes pending, 5 a GitLab could not be reached. */
+  exitCode: number;
+}
+
+/** Placeholder tokens shown for runners that would get a new token. */
+export const PLACEHOLDER = {
+  register: "[new token: registration]",
+  reset: "[new token: reset]",
+  read: "[token read back from GitLab]",
+} as const;
+
+/** Computes what sync would do. Throws `RegisterRunnerError`s (unreachable GitLabs are reported). */
+export async function plan(options: PipelineOptions): Promise<PlanReport> {
+  const { env } = options;
+  const { site, warnings } = await loadInputs(options);
+  const state = await readPlanningState(site, options, warnings);
+  const results = await planEachClient(site, state, options, ({ plan }) => Promise.resolve(plan));
+
+  const clients: PlannedClientReport[] = [];
+  for (const [i, r] of results.entries()) {
+    const url = site.clients[i]!.url;
+    if (r.status === "fulfilled") clients.push({ url, status: "planned", plan: r.value });
+    else if (r.reason instanceof GitLabUnreachableError) {
+      clients.push({ url, status: "unreachable", error: r.reason });
+    } else throw r.reason;
+  }
+
+  const predicted = new Map<string, RunnerCredentials>();
+  const now = env.clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+  for (const c of clients) {
+    if (c.status !== "planned") continue;
+    for (const step of c.plan.steps) predicted.set(step.desired.key, predict(step, now));
+  }
+  const unreachable = new Set(
+    clients.filter((c) => c.status === "unreachable").map((c) => normalizeUrl(c.url)),
+  );
+  const rendered = renderRunners(site, state.desired, predicted, unreachable, state.localRunners);
+  for (const w of expiryWarnings(rendered, env.clock.now())) {
+    env.logger.warn(w);
+    warnings.push(w);
+  }
+  const planned = renderSiteConfig(site, rendered);
+  const current = state.local?.text;
+  const config = current === planned && !(await looserThan0600(site))
+    ? "unchanged"
+    : "would-change";
+  const diff = unifiedDiff(maskConfigText(current ?? ""), maskConfigText(planned), {
+    from: current === undefined ? "/dev/null" : site.outputFile,
+    to: `${site.outputFile} (planned)`,
+  });
+  const gitlabChanges = clients.some((c) => c.status === "planned" && !isNoop(c.plan));
+  const exitCode = unreachable.size > 0
+    ? ExitCode.Unreachable
+    : gitlabChanges || config === "would-change"
+    ? ExitCode.ChangesPending
+    : ExitCode.Ok;
+  return { outputFile: site.outputFile, clients, config, diff, gitlabChanges, warnings, exitCode };
+}
+
+/** The credentials sync would write for a step: the local ones, or a placeholder for new ones. */
+function predict(step: RunnerStep, now: string): RunnerCredentials {
+  switch (step.action) {
+    case "keep": {
+      const local: LocalRunner = step.local;
+      return {
+        id: step.runnerId ?? local.id,
+        token: local.token!,
+        tokenObtainedAt: local.tokenObtainedAt,
+        tokenExpiresAt: step.verifiedExpiresAt !== undefined
+          ? step.verifiedExpiresAt
+          : local.tokenExpiresAt,
+      };
+    }
+    case "restore":
+      return {
+        id: step.runnerId,
+        token: new Secret(step.method === "read" ? PLACEHOLDER.read : PLACEHOLDER.reset),
+        tokenObtainedAt: now,
+        tokenExpiresAt: undefined,
+      };
+    case "register":
+      return {
+        id: undefined,
+        token: new Secret(PLACEHOLDER.register),
+        tokenObtainedAt: now,
+        tokenExpiresAt: undefined,
+      };
+  }
+}
+
+/** Whether sync would tighten the existing config's permissions to 0600. */
+async function looserThan0600(site: Site): Promise<boolean> {
+  const info = await statIfExists(site.outputFile);
+  return info?.mode != null && (info.mode & 0o177) !== 0;
+}

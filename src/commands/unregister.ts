@@ -1,0 +1,186 @@
+/**
+ * `register-runner unregister --yes`: decommissions this host's instance. Deletes in GitLab the
+ * runners register-runner can prove it owns — listed with this host's and instance's tags and an
+ * owned description (with a personal access token), or, without one, the runners whose token the
+ * local config (or journal) holds, verified and with an owned description — then writes
+ * config.toml with the template's globals and no `[[runners]]`.
+ *
+ * Without `--yes` nothing is deleted or written: the report says what would be deleted.
+ * Any failure leaves config.toml untouched; running again finishes the job.
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "../config/atomic_write.ts";
+import { TokenJournal } from "../config/journal.ts";
+import { acquireLock } from "../config/lock.ts";
+import { isOwnedDescription } from "../desired.ts";
+import type { LocalRunner, Observation, Site } from "../model.ts";
+import { observeClient } from "../observe.ts";
+import type { Deletion } from "../plan.ts";
+import { renderSiteConfig } from "./config_out.ts";
+import {
+  loadInputs,
+  localOf,
+  openClient,
+  type PipelineOptions,
+  readLocalState,
+} from "./pipeline.ts";
+
+/** Options of `unregister`. */
+export interface UnregisterOptions extends PipelineOptions {
+  /** Really delete (otherwise only report). */
+  yes: boolean;
+  /** How long to wait for another run's lock (with `yes`). */
+  lockTimeoutMs: number;
+}
+
+/** One GitLab's deletions (done, or to do without `--yes`). */
+export interface UnregisteredClient {
+  url: string;
+  deletions: Deletion[];
+}
+
+/** The result of `unregister`. */
+export interface UnregisterReport {
+  outputFile: string;
+  /** False without `--yes`: nothing was deleted or written. */
+  done: boolean;
+  clients: UnregisteredClient[];
+  config: "written" | "unchanged" | "would-change";
+  warnings: string[];
+}
+
+/** The reason recorded for every deletion. */
+const REASON = "unregister: host decommissioned";
+
+/** Unregisters (or, without `yes`, says what it would unregister). Throws `RegisterRunnerError`s. */
+export async function unregister(options: UnregisterOptions): Promise<UnregisterReport> {
+  const { site, warnings } = await loadInputs(options);
+  if (!options.yes) return await run(site, options, warnings);
+  const lock = await acquireLock(site.prefix, site.instance, {
+    timeoutMs: options.lockTimeoutMs,
+    clock: options.env.clock,
+  });
+  try {
+    return await run(site, options, warnings);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function run(
+  site: Site,
+  options: UnregisterOptions,
+  warnings: string[],
+): Promise<UnregisterReport> {
+  const { env } = options;
+  const state = await readLocalState(site, options);
+  const deadline = env.clock.now().getTime() + options.timeoutMs;
+  const results = await Promise.allSettled(site.clients.map(async (client) => {
+    const local = localOf(client, state.localRunners);
+    const api = openClient(client, local, options, deadline);
+    try {
+      const observation = await observeClient({
+        client: api,
+        clientKey: client.key,
+        hostname: env.hostname,
+        instance: site.instance,
+        local,
+        systemId: state.systemId,
+        canList: client.personalAccessToken !== undefined,
+      });
+      const found = provablyOwned(observation, local, env.hostname, site.instance);
+      for (const w of found.warnings) env.logger.warn(w);
+      warnings.push(...found.warnings);
+      if (options.yes) {
+        const settled = await Promise.allSettled(found.deletions.map(async (d) => {
+          const result = d.by === "id"
+            ? await api.deleteRunner(d.runnerId)
+            : await api.deleteRunnerByToken(d.token);
+          env.logger.info(`deleted ${d.description}`, {
+            ...(d.by === "id" ? { runner: d.runnerId } : {}),
+            ...(result === "gone" ? { note: "already gone" } : {}),
+          });
+        }));
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+        if (failed) throw failed.reason;
+      }
+      return { url: client.url, deletions: found.deletions };
+    } finally {
+      api.close();
+    }
+  }));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  const clients = results.map((r) => (r as PromiseFulfilledResult<UnregisteredClient>).value);
+
+  const text = renderSiteConfig(site, []);
+  let config: UnregisterReport["config"];
+  if (options.yes) {
+    config = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
+    await new TokenJournal(state.journalPath).clear();
+  } else {
+    config = state.local?.text === text ? "unchanged" : "would-change";
+  }
+  return { outputFile: site.outputFile, done: options.yes, clients, config, warnings };
+}
+
+/**
+ * The deletions register-runner can justify for one GitLab: every listed owned runner (with a
+ * personal access token), else every local runner whose token verified and whose name is an
+ * owned description. Local runners it cannot prove are reported, not deleted.
+ */
+export function provablyOwned(
+  observation: Observation,
+  local: LocalRunner[],
+  hostname: string,
+  instance: string,
+): { deletions: Deletion[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const valid = local.filter((l) =>
+    l.token !== undefined && observation.tokenChecks.get(l.index)?.status === "valid"
+  );
+  if (observation.owned !== undefined) {
+    const ids = new Set(observation.owned.map((o) => o.id));
+    for (const l of valid) {
+      const check = observation.tokenChecks.get(l.index);
+      const id = check?.status === "valid" ? check.runnerId ?? l.id : l.id;
+      if (id !== undefined && !ids.has(id)) {
+        warnings.push(
+          `${
+            l.name ?? `runner #${l.index}`
+          } (#${id}) is in the local config but GitLab does not list it with this host's and instance's tags and an owned description; not deleted (delete it in GitLab if it is this host's)`,
+        );
+      }
+    }
+    return {
+      deletions: observation.owned.map((o) => ({
+        by: "id" as const,
+        runnerId: o.id,
+        description: o.description,
+        reason: REASON,
+      })),
+      warnings,
+    };
+  }
+  const deletions: Deletion[] = [];
+  for (const l of valid) {
+    if (l.name !== undefined && isOwnedDescription(l.name, hostname, instance)) {
+      deletions.push({
+        by: "token",
+        token: l.token!,
+        localIndex: l.index,
+        description: l.name,
+        reason: REASON,
+      });
+    } else {
+      warnings.push(
+        `${
+          l.name ?? `runner #${l.index}`
+        } is in the local config but its name is not one register-runner gives; not deleted`,
+      );
+    }
+  }
+  return { deletions, warnings };
+}

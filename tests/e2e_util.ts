@@ -1,0 +1,205 @@
+/**
+ * Shared pieces of the end-to-end robustness tests (crash, concurrency, degraded start, retries,
+ * CLI fuzz): a setup with a fake GitLab and a prefix, a CLI child process that can be killed, and
+ * the convergence check "exactly the desired runners, every token valid, no orphans".
+ *
+ * @module
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { parse } from "smol-toml";
+import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
+import { assertNoSecrets, HOST, Prefix, ROOT, type RunResult } from "./harness.ts";
+
+/** Options of the fake GitLab. */
+export type FakeOptions = Parameters<typeof startFakeGitLab>[0];
+
+/** Runs `body` with a fresh fake GitLab and prefix, cleaning up after. */
+export async function withSetup(
+  options: FakeOptions,
+  body: (gitlab: FakeGitLab, prefix: Prefix) => Promise<void>,
+): Promise<void> {
+  const gitlab = await startFakeGitLab(options);
+  const prefix = await Prefix.create();
+  try {
+    await body(gitlab, prefix);
+  } finally {
+    gitlab.setGate(undefined);
+    await gitlab.close();
+    await prefix.cleanup();
+  }
+}
+
+/** Executor files by stem (`URL` is replaced by the GitLab's URL) and their executor type. */
+export const EXECUTORS: Record<string, { body: string; executor: string }> = {
+  shell: { body: `url = "URL"\nexecutor = "shell"\n`, executor: "shell" },
+  cpu: {
+    body: `url = "URL"\nexecutor = "docker"\n[docker]\nimage = "alpine:3"\n`,
+    executor: "docker",
+  },
+  gpu: {
+    body: `url = "URL"\nexecutor = "docker"\ntags = ["gpu"]\n[docker]\nimage = "cuda"\n`,
+    executor: "docker",
+  },
+  batch: {
+    body: `url = "URL"\nexecutor = "custom"\n[custom]\nrun_exec = "/bin/true"\n`,
+    executor: "custom",
+  },
+  extra: {
+    body: `url = "URL"\nexecutor = "ssh"\ntags = ["x"]\n[ssh]\nhost = "build1"\n`,
+    executor: "ssh",
+  },
+};
+
+/** Writes the template (one GitLab, admin PAT) and the named executor files. */
+export async function writeSite(gitlab: FakeGitLab, prefix: Prefix, names: string[]) {
+  await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);
+  for (const name of names) await writeExecutor(gitlab, prefix, name);
+}
+
+/** Writes one executor file of {@link EXECUTORS}. */
+export async function writeExecutor(gitlab: FakeGitLab, prefix: Prefix, name: string) {
+  await prefix.writeExecutor(name, EXECUTORS[name]!.body.replaceAll("URL", gitlab.url));
+}
+
+/** The descriptions the named executor files give, sorted (the file name joins a shared type). */
+export function descriptionsOf(names: string[]): string[] {
+  const type = (n: string) => EXECUTORS[n]!.executor;
+  return names.map((n) => {
+    const shared = names.filter((m) => type(m) === type(n)).length > 1;
+    return `${HOST} main ${type(n)}${shared ? ` ${n}` : ""} Runner`;
+  }).sort();
+}
+
+/** Runners this host and instance own in the fake. */
+export function ownRunners(gitlab: FakeGitLab) {
+  return gitlab.runners().filter((r) =>
+    r.description.startsWith(`${HOST} main `) && r.tag_list.includes(HOST) &&
+    r.tag_list.includes("main")
+  );
+}
+
+/** The `[[runners]]` sections of a config text. */
+export function sectionsOf(text: string | undefined): Record<string, unknown>[] {
+  ok(text !== undefined, "the config exists");
+  return (parse(text).runners ?? []) as Record<string, unknown>[];
+}
+
+/** Every secret the fake knows (PATs, registration token, current runner tokens). */
+export function secretsOf(gitlab: FakeGitLab, extra: string[] = []): string[] {
+  return [
+    gitlab.tokens.adminPat,
+    gitlab.tokens.userPat,
+    gitlab.tokens.registrationToken,
+    ...gitlab.runners().map((r) => r.token),
+    ...extra,
+  ];
+}
+
+/** Asserts exit 0 and that no secret was printed. */
+export function expectOk(result: RunResult, gitlab: FakeGitLab, extra: string[] = []): void {
+  equal(result.code, 0, `exit 0 expected, got ${result.code}; stderr:\n${result.stderr}`);
+  assertNoSecrets(result.stdout + result.stderr, secretsOf(gitlab, extra));
+}
+
+/** A CLI run in progress. */
+export interface CliChild {
+  child: Deno.ChildProcess;
+  /** Resolves once the process exited, with what it printed. */
+  done: Promise<RunResult & { signal: Deno.Signal | null }>;
+}
+
+/** Starts `main.ts` on the prefix without waiting for it. */
+export function spawnCli(
+  prefix: Prefix,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): CliChild {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      "--allow-sys=hostname",
+      "--allow-run",
+      `${ROOT}main.ts`,
+      "--prefix",
+      prefix.dir,
+      "--service-instance",
+      prefix.instance,
+      ...args,
+    ],
+    env: { REGISTER_RUNNER_HOSTNAME: HOST, NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const decoder = new TextDecoder();
+  const done = child.output().then((out) => ({
+    code: out.code,
+    signal: out.signal,
+    stdout: decoder.decode(out.stdout),
+    stderr: decoder.decode(out.stderr),
+  }));
+  return { child, done };
+}
+
+/** Files in the prefix that a finished run must not leave behind: temp files and the journal. */
+export async function leftovers(prefix: Prefix): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(prefix.dir)) {
+    if (/\.tmp-/.test(entry.name) || entry.name.endsWith(".journal")) found.push(entry.name);
+  }
+  return found.sort();
+}
+
+/**
+ * The convergence check: GitLab holds exactly one owned runner per wanted description and nothing
+ * else of ours; the config has one section per runner whose id exists and whose token is the one
+ * GitLab currently accepts for that id; no temp file or journal is left.
+ */
+export async function assertConverged(
+  gitlab: FakeGitLab,
+  prefix: Prefix,
+  descriptions: string[],
+): Promise<void> {
+  const owned = ownRunners(gitlab);
+  deepEqual(owned.map((r) => r.description).sort(), [...descriptions].sort(), "owned runners");
+  const sections = sectionsOf(await prefix.readOutput());
+  deepEqual(sections.map((s) => s.name).sort(), [...descriptions].sort(), "config sections");
+  for (const s of sections) {
+    const server = gitlab.runner(s.id as number);
+    ok(server, `section ${s.name}: runner ${s.id} exists`);
+    equal(server.description, s.name, `section ${s.name}: id points at the right runner`);
+    ok(s.token === server.token, `section ${s.name}: token is the runner's current token`);
+  }
+  deepEqual(owned.map((r) => r.id).sort(), sections.map((s) => s.id as number).sort(), "orphans");
+  deepEqual(await leftovers(prefix), [], "leftover temp files or journal");
+}
+
+/** A small seeded PRNG (mulberry32): the same sequence on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Counts recorded requests by method and path since index `from`. */
+export function countRequests(
+  gitlab: FakeGitLab,
+  method: string,
+  path: string | RegExp,
+  from = 0,
+): number {
+  return gitlab.requests.slice(from).filter((r) =>
+    r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path))
+  ).length;
+}
