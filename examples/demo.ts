@@ -11,6 +11,7 @@
 
 import { fileURLToPath } from "node:url";
 import { startFakeGitLab } from "../tests/fake_gitlab/server.ts";
+import { DENO_RUN_CLI } from "../tests/harness.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXAMPLE = `${ROOT}examples/prefix`;
@@ -42,22 +43,9 @@ async function run(prefix: string, title: string): Promise<void> {
   console.log(
     `\n${bold(`$ register-runner --prefix ${prefix} --service-instance main`)}   # ${title}`,
   );
-  const result = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      "--allow-sys=hostname",
-      "--allow-run",
-      `${ROOT}main.ts`,
-      "--prefix",
-      prefix,
-      "--service-instance",
-      "main",
-    ],
+  const [program, ...leading] = DENO_RUN_CLI;
+  const result = await new Deno.Command(program!, {
+    args: [...leading, "--prefix", prefix, "--service-instance", "main"],
     env: { SYS_TYPE: "toss_4_x86_64_ib" },
     stdout: "inherit",
     stderr: "inherit",

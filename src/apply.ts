@@ -250,7 +250,11 @@ async function update(id: number | undefined, diff: AttributeDiff | undefined, c
   ctx.logger.info(`updated runner ${id}`, { fields: Object.keys(diff).join(",") });
 }
 
-async function applyDeletion(d: Deletion, ctx: ApplyContext): Promise<undefined> {
+/** Deletes one runner (by id with the PAT, or by its own token) and logs it; "gone" is fine. */
+export async function applyDeletion(
+  d: Deletion,
+  ctx: Pick<ApplyContext, "client" | "logger">,
+): Promise<undefined> {
   const result = d.by === "id"
     ? await ctx.client.deleteRunner(d.runnerId)
     : await ctx.client.deleteRunnerByToken(d.token);

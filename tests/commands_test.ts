@@ -7,21 +7,17 @@ import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
 import type { JsonDocument } from "../src/commands/output.ts";
 import { HELP } from "../src/cli.ts";
-import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
-import { assertNoSecrets, HOST, Prefix, ROOT, runCli, type RunResult } from "./harness.ts";
-
-async function withSetup(
-  body: (gitlab: FakeGitLab, prefix: Prefix) => Promise<void>,
-): Promise<void> {
-  const gitlab = await startFakeGitLab({});
-  const prefix = await Prefix.create();
-  try {
-    await body(gitlab, prefix);
-  } finally {
-    await gitlab.close();
-    await prefix.cleanup();
-  }
-}
+import type { FakeGitLab } from "./fake_gitlab/server.ts";
+import {
+  assertNoSecrets,
+  HOST,
+  Prefix,
+  ROOT,
+  runCli,
+  type RunResult,
+  secretsOf,
+  withSetup,
+} from "./harness.ts";
 
 async function standardPrefix(gitlab: FakeGitLab, prefix: Prefix): Promise<void> {
   await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);
@@ -30,15 +26,6 @@ async function standardPrefix(gitlab: FakeGitLab, prefix: Prefix): Promise<void>
     "docker",
     `url = "${gitlab.url}"\nexecutor = "docker"\n[docker]\nimage = "alpine:3"\n`,
   );
-}
-
-function secretsOf(gitlab: FakeGitLab): string[] {
-  return [
-    gitlab.tokens.adminPat,
-    gitlab.tokens.userPat,
-    gitlab.tokens.registrationToken,
-    ...gitlab.runners().map((r) => r.token),
-  ];
 }
 
 function own(gitlab: FakeGitLab) {
@@ -103,7 +90,7 @@ async function readOnly(
 }
 
 Deno.test("plan on a fresh host: registrations and the config to write, nothing done (exit 10)", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     const result = await readOnly(gitlab, prefix, ["plan"]);
     expectCode(result, 10, gitlab);
@@ -118,7 +105,7 @@ Deno.test("plan on a fresh host: registrations and the config to write, nothing 
 });
 
 Deno.test("plan after a sync: nothing to do (exit 0), read-only, tokens never shown", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     expectCode(await runCli(prefix), 0, gitlab);
     const result = await readOnly(gitlab, prefix, ["plan"]);
@@ -137,7 +124,7 @@ Deno.test("plan after a sync: nothing to do (exit 0), read-only, tokens never sh
 });
 
 Deno.test("plan shows update, restore and delete, and sync then does exactly that", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     await prefix.writeExecutor(
       "batch",
@@ -190,7 +177,7 @@ Deno.test("plan shows update, restore and delete, and sync then does exactly tha
 });
 
 Deno.test("plan: an unreachable GitLab makes the plan incomplete (exit 5), still read-only", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     expectCode(await runCli(prefix), 0, gitlab);
     await gitlab.close();
@@ -206,7 +193,7 @@ Deno.test("plan: an unreachable GitLab makes the plan incomplete (exit 5), still
 });
 
 Deno.test("check validates offline: no request, no file; bad input exits 3 in house style", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     const result = await readOnly(gitlab, prefix, ["check"]);
     expectCode(result, 0, gitlab);
@@ -240,7 +227,7 @@ Deno.test("check validates offline: no request, no file; bad input exits 3 in ho
 });
 
 Deno.test("check: a broken existing config and loose permissions are reported (exit 3)", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     await prefix.writeFile("config.main.toml", "[[runners]\n");
     const broken = await readOnly(gitlab, prefix, ["check"]);
@@ -255,7 +242,7 @@ Deno.test("check: a broken existing config and loose permissions are reported (e
 });
 
 Deno.test("unregister refuses without --yes and says what it would delete (exit 2, read-only)", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     expectCode(await runCli(prefix), 0, gitlab);
     const result = await readOnly(gitlab, prefix, ["unregister"]);
@@ -269,7 +256,7 @@ Deno.test("unregister refuses without --yes and says what it would delete (exit 
 });
 
 Deno.test("unregister --yes deletes only this host's and instance's runners and empties the config", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     expectCode(await runCli(prefix), 0, gitlab);
     const foreign = [
@@ -301,7 +288,7 @@ Deno.test("unregister --yes deletes only this host's and instance's runners and 
 });
 
 Deno.test("unregister --yes without a personal access token deletes by the local tokens", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     expectCode(await runCli(prefix), 0, gitlab);
     const ids = own(gitlab).map((r) => r.id);
@@ -319,7 +306,7 @@ Deno.test("unregister --yes without a personal access token deletes by the local
 });
 
 Deno.test("sync --output json: one document, runner ids, no token", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     const result = await runCli(prefix, ["--output", "json", "--log-format", "json"]);
     expectCode(result, 0, gitlab);
@@ -339,7 +326,7 @@ Deno.test("sync --output json: one document, runner ids, no token", async () => 
 });
 
 Deno.test("under systemd (JOURNAL_STREAM) every stderr line has a syslog priority", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     const env = { JOURNAL_STREAM: "8:12345" };
     const ok0 = await runCli(prefix, [], env);
@@ -359,7 +346,7 @@ Deno.test("under systemd (JOURNAL_STREAM) every stderr line has a syslog priorit
 });
 
 Deno.test("--log-format json: every stderr line is one JSON object, errors included", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     const parsed = (r: RunResult) =>
       r.stderr.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -385,7 +372,7 @@ Deno.test("--log-format json: every stderr line is one JSON object, errors inclu
 });
 
 Deno.test("systemd LoadCredential: a bare *_file name is read from $CREDENTIALS_DIRECTORY", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await prefix.writeFile(
       "config.template.main.toml",
       `concurrent = 1\n\n[[client_configs]]\nurl = "${gitlab.url}"\npersonal_access_token_file = "gitlab-pat"\n`,
@@ -417,7 +404,7 @@ Deno.test("systemd LoadCredential: a bare *_file name is read from $CREDENTIALS_
 });
 
 Deno.test("usage errors exit 2; with --output json they are a document too", async () => {
-  await withSetup(async (gitlab, prefix) => {
+  await withSetup({}, async (gitlab, prefix) => {
     await standardPrefix(gitlab, prefix);
     for (
       const [args, pattern] of [

@@ -8,27 +8,10 @@
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
-import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
-import { assertNoSecrets, HOST, Prefix, ROOT, type RunResult } from "./harness.ts";
+import type { FakeGitLab } from "./fake_gitlab/server.ts";
+import { cliCommand, HOST, Prefix, type RunResult } from "./harness.ts";
 
-/** Options of the fake GitLab. */
-export type FakeOptions = Parameters<typeof startFakeGitLab>[0];
-
-/** Runs `body` with a fresh fake GitLab and prefix, cleaning up after. */
-export async function withSetup(
-  options: FakeOptions,
-  body: (gitlab: FakeGitLab, prefix: Prefix) => Promise<void>,
-): Promise<void> {
-  const gitlab = await startFakeGitLab(options);
-  const prefix = await Prefix.create();
-  try {
-    await body(gitlab, prefix);
-  } finally {
-    gitlab.setGate(undefined);
-    await gitlab.close();
-    await prefix.cleanup();
-  }
-}
+export { expectOk, type FakeOptions, secretsOf, withSetup } from "./harness.ts";
 
 /** Executor files by stem (`URL` is replaced by the GitLab's URL) and their executor type. */
 export const EXECUTORS: Record<string, { body: string; executor: string }> = {
@@ -85,23 +68,6 @@ export function sectionsOf(text: string | undefined): Record<string, unknown>[] 
   return (parse(text).runners ?? []) as Record<string, unknown>[];
 }
 
-/** Every secret the fake knows (PATs, registration token, current runner tokens). */
-export function secretsOf(gitlab: FakeGitLab, extra: string[] = []): string[] {
-  return [
-    gitlab.tokens.adminPat,
-    gitlab.tokens.userPat,
-    gitlab.tokens.registrationToken,
-    ...gitlab.runners().map((r) => r.token),
-    ...extra,
-  ];
-}
-
-/** Asserts exit 0 and that no secret was printed. */
-export function expectOk(result: RunResult, gitlab: FakeGitLab, extra: string[] = []): void {
-  equal(result.code, 0, `exit 0 expected, got ${result.code}; stderr:\n${result.stderr}`);
-  assertNoSecrets(result.stdout + result.stderr, secretsOf(gitlab, extra));
-}
-
 /** A CLI run in progress. */
 export interface CliChild {
   child: Deno.ChildProcess;
@@ -115,28 +81,7 @@ export function spawnCli(
   args: string[] = [],
   env: Record<string, string> = {},
 ): CliChild {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      "--allow-sys=hostname",
-      "--allow-run",
-      `${ROOT}main.ts`,
-      "--prefix",
-      prefix.dir,
-      "--service-instance",
-      prefix.instance,
-      ...args,
-    ],
-    env: { REGISTER_RUNNER_HOSTNAME: HOST, NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = cliCommand(prefix, args, env).spawn();
   const decoder = new TextDecoder();
   const done = child.output().then((out) => ({
     code: out.code,

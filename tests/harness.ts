@@ -5,7 +5,9 @@
  * @module
  */
 
+import { equal } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -124,6 +126,23 @@ export interface RunOptions {
   command?: readonly string[];
 }
 
+/** The CLI command (`main.ts`, or `options.command`) on a prefix, with piped output. */
+export function cliCommand(
+  prefix: Prefix,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  options: RunOptions = {},
+): Deno.Command {
+  const [program, ...leading] = options.command ?? DENO_RUN_CLI;
+  return new Deno.Command(program!, {
+    args: [...leading, "--prefix", prefix.dir, "--service-instance", prefix.instance, ...args],
+    env: { REGISTER_RUNNER_HOSTNAME: HOST, NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
 /** Runs `main.ts` (or `options.command`) with the given arguments (the prefix and instance are added). */
 export async function runCli(
   prefix: Prefix,
@@ -131,23 +150,45 @@ export async function runCli(
   env: Record<string, string> = {},
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const [program, ...leading] = options.command ?? DENO_RUN_CLI;
-  const command = new Deno.Command(program!, {
-    args: [
-      ...leading,
-      "--prefix",
-      prefix.dir,
-      "--service-instance",
-      prefix.instance,
-      ...args,
-    ],
-    env: { REGISTER_RUNNER_HOSTNAME: HOST, NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const out = await command.output();
+  const out = await cliCommand(prefix, args, env, options).output();
   const decoder = new TextDecoder();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Options of the fake GitLab. */
+export type FakeOptions = Parameters<typeof startFakeGitLab>[0];
+
+/** Runs `body` with a fresh fake GitLab and prefix, cleaning up after. */
+export async function withSetup(
+  options: FakeOptions,
+  body: (gitlab: FakeGitLab, prefix: Prefix) => Promise<void>,
+): Promise<void> {
+  const gitlab = await startFakeGitLab(options);
+  const prefix = await Prefix.create();
+  try {
+    await body(gitlab, prefix);
+  } finally {
+    gitlab.setGate(undefined);
+    await gitlab.close();
+    await prefix.cleanup();
+  }
+}
+
+/** Every secret the fake GitLab knows (PATs, registration token, runner tokens), plus `extra`. */
+export function secretsOf(gitlab: FakeGitLab, extra: string[] = []): string[] {
+  return [
+    gitlab.tokens.adminPat,
+    gitlab.tokens.userPat,
+    gitlab.tokens.registrationToken,
+    ...gitlab.runners().map((r) => r.token),
+    ...extra,
+  ];
+}
+
+/** Asserts exit 0 and that no secret leaked into the output. */
+export function expectOk(result: RunResult, gitlab: FakeGitLab, extra: string[] = []): void {
+  equal(result.code, 0, `exit 0 expected, got ${result.code}; stderr:\n${result.stderr}`);
+  assertNoSecrets(result.stdout + result.stderr, secretsOf(gitlab, extra));
 }
 
 /** Throws when any of the secrets appears in the text (names which one by position only). */

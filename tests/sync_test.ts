@@ -5,24 +5,15 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
 import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
-import { assertNoSecrets, HOST, Prefix, runCli, type RunResult } from "./harness.ts";
-
-type Options = Parameters<typeof startFakeGitLab>[0];
-
-/** Runs `body` with a fresh fake GitLab and prefix, cleaning up after. */
-async function withSetup(
-  options: Options,
-  body: (gitlab: FakeGitLab, prefix: Prefix) => Promise<void>,
-): Promise<void> {
-  const gitlab = await startFakeGitLab(options);
-  const prefix = await Prefix.create();
-  try {
-    await body(gitlab, prefix);
-  } finally {
-    await gitlab.close();
-    await prefix.cleanup();
-  }
-}
+import {
+  assertNoSecrets,
+  expectOk,
+  HOST,
+  Prefix,
+  runCli,
+  secretsOf,
+  withSetup,
+} from "./harness.ts";
 
 async function standardPrefix(gitlab: FakeGitLab, prefix: Prefix): Promise<void> {
   await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);
@@ -40,20 +31,6 @@ function ownRunners(gitlab: FakeGitLab) {
 function runnerSections(text: string | undefined): Record<string, unknown>[] {
   ok(text !== undefined, "config was written");
   return (parse(text).runners ?? []) as Record<string, unknown>[];
-}
-
-function secretsOf(gitlab: FakeGitLab): string[] {
-  return [
-    gitlab.tokens.adminPat,
-    gitlab.tokens.userPat,
-    gitlab.tokens.registrationToken,
-    ...gitlab.runners().map((r) => r.token),
-  ];
-}
-
-function expectOk(result: RunResult, gitlab: FakeGitLab): void {
-  equal(result.code, 0, `exit 0 expected; stderr:\n${result.stderr}`);
-  assertNoSecrets(result.stdout + result.stderr, secretsOf(gitlab));
 }
 
 Deno.test("first sync registers every executor and writes a clean 0600 config", async () => {

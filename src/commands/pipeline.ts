@@ -16,7 +16,14 @@ import { GitLabUnreachableError } from "../errors.ts";
 import { GitLabClient } from "../gitlab/client.ts";
 import { gatherHostFacts } from "../host_facts.ts";
 import { loadLocalConfig, loadSite, normalizeUrl, readSystemId } from "../load/mod.ts";
-import type { ClientConfig, DesiredRunner, LocalConfig, LocalRunner, Site } from "../model.ts";
+import type {
+  ClientConfig,
+  DesiredRunner,
+  LocalConfig,
+  LocalRunner,
+  Observation,
+  Site,
+} from "../model.ts";
 import { observeClient } from "../observe.ts";
 import { type ClientPlan, planClient } from "../plan.ts";
 import { Secret } from "../secret.ts";
@@ -152,30 +159,27 @@ export function openClient(
   });
 }
 
-/** One GitLab observed and planned, handed to the command's per-client work. */
-export interface PlannedClient {
+/** One GitLab observed, handed to a command's per-client work. */
+export interface ObservedClient {
   client: ClientConfig;
   /** Open until the work resolves. */
   api: GitLabClient;
-  desired: DesiredRunner[];
   local: LocalRunner[];
-  plan: ClientPlan;
+  observation: Observation;
 }
 
 /**
- * For every GitLab in parallel: open a client, observe, plan, log the plan's warnings, then run
- * `work` (sync applies; plan returns the plan). The client is closed afterwards. Results are in
- * `site.clients` order; failures are returned, not thrown.
+ * For every GitLab in parallel: open a client, observe it, then run `work`; the client is closed
+ * afterwards. Results are in `site.clients` order; failures are returned, not thrown.
  */
-export function planEachClient<T>(
+export function observeEachClient<T>(
   site: Site,
-  state: PlanningState,
+  state: LocalState,
   options: PipelineOptions,
-  work: (planned: PlannedClient) => Promise<T>,
+  work: (observed: ObservedClient) => Promise<T>,
 ): Promise<PromiseSettledResult<T>[]> {
   const deadline = options.env.clock.now().getTime() + options.timeoutMs;
   return Promise.allSettled(site.clients.map(async (client) => {
-    const desired = state.desired.filter((d) => d.clientKey === client.key);
     const local = localOf(client, state.localRunners);
     const api = openClient(client, local, options, deadline);
     try {
@@ -188,21 +192,47 @@ export function planEachClient<T>(
         systemId: state.systemId,
         canList: client.personalAccessToken !== undefined,
       });
-      const plan = planClient({
-        desired,
-        local,
-        observation,
-        credentials: {
-          personalAccessToken: client.personalAccessToken !== undefined,
-          registrationToken: client.registrationToken !== undefined,
-        },
-      });
-      for (const w of plan.warnings) options.env.logger.warn(w);
-      return await work({ client, api, desired, local, plan });
+      return await work({ client, api, local, observation });
     } finally {
       api.close();
     }
   }));
+}
+
+/** One GitLab observed and planned, handed to the command's per-client work. */
+export interface PlannedClient {
+  client: ClientConfig;
+  /** Open until the work resolves. */
+  api: GitLabClient;
+  desired: DesiredRunner[];
+  local: LocalRunner[];
+  plan: ClientPlan;
+}
+
+/**
+ * For every GitLab in parallel: observe, plan, log the plan's warnings, then run `work` (sync
+ * applies; plan returns the plan). Results are in `site.clients` order; failures are returned.
+ */
+export function planEachClient<T>(
+  site: Site,
+  state: PlanningState,
+  options: PipelineOptions,
+  work: (planned: PlannedClient) => Promise<T>,
+): Promise<PromiseSettledResult<T>[]> {
+  return observeEachClient(site, state, options, ({ client, api, local, observation }) => {
+    const desired = state.desired.filter((d) => d.clientKey === client.key);
+    const plan = planClient({
+      desired,
+      local,
+      observation,
+      credentials: {
+        personalAccessToken: client.personalAccessToken !== undefined,
+        registrationToken: client.registrationToken !== undefined,
+      },
+    });
+    for (const w of plan.warnings) options.env.logger.warn(w);
+    return work({ client, api, desired, local, plan });
+  });
 }
 
 /**

@@ -14,18 +14,12 @@
 import { writeFileAtomic } from "../config/atomic_write.ts";
 import { TokenJournal } from "../config/journal.ts";
 import { acquireLock } from "../config/lock.ts";
+import { applyDeletion } from "../apply.ts";
 import { isOwnedDescription } from "../desired.ts";
 import type { LocalRunner, Observation, Site } from "../model.ts";
-import { observeClient } from "../observe.ts";
 import type { Deletion } from "../plan.ts";
 import { renderSiteConfig } from "./config_out.ts";
-import {
-  loadInputs,
-  localOf,
-  openClient,
-  type PipelineOptions,
-  readLocalState,
-} from "./pipeline.ts";
+import { loadInputs, observeEachClient, type PipelineOptions, readLocalState } from "./pipeline.ts";
 
 /** Options of `unregister`. */
 export interface UnregisterOptions extends PipelineOptions {
@@ -76,41 +70,24 @@ async function run(
 ): Promise<UnregisterReport> {
   const { env } = options;
   const state = await readLocalState(site, options);
-  const deadline = env.clock.now().getTime() + options.timeoutMs;
-  const results = await Promise.allSettled(site.clients.map(async (client) => {
-    const local = localOf(client, state.localRunners);
-    const api = openClient(client, local, options, deadline);
-    try {
-      const observation = await observeClient({
-        client: api,
-        clientKey: client.key,
-        hostname: env.hostname,
-        instance: site.instance,
-        local,
-        systemId: state.systemId,
-        canList: client.personalAccessToken !== undefined,
-      });
+  const results = await observeEachClient(
+    site,
+    state,
+    options,
+    async ({ client, api, local, observation }) => {
       const found = provablyOwned(observation, local, env.hostname, site.instance);
       for (const w of found.warnings) env.logger.warn(w);
       warnings.push(...found.warnings);
       if (options.yes) {
-        const settled = await Promise.allSettled(found.deletions.map(async (d) => {
-          const result = d.by === "id"
-            ? await api.deleteRunner(d.runnerId)
-            : await api.deleteRunnerByToken(d.token);
-          env.logger.info(`deleted ${d.description}`, {
-            ...(d.by === "id" ? { runner: d.runnerId } : {}),
-            ...(result === "gone" ? { note: "already gone" } : {}),
-          });
-        }));
+        const settled = await Promise.allSettled(
+          found.deletions.map((d) => applyDeletion(d, { client: api, logger: env.logger })),
+        );
         const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
         if (failed) throw failed.reason;
       }
       return { url: client.url, deletions: found.deletions };
-    } finally {
-      api.close();
-    }
-  }));
+    },
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
   const clients = results.map((r) => (r as PromiseFulfilledResult<UnregisteredClient>).value);

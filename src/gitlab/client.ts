@@ -221,18 +221,7 @@ export class GitLabClient implements Disposable {
     try {
       return this.#issued(spec, await this.#req.send(spec));
     } catch (error) {
-      if (error instanceof GitLabApiError && error.status === 404) {
-        throw new UserRunnersApiMissingError(
-          error.request,
-          error.status,
-          error.gitlabMessage,
-          error.requestId,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
+      throw retyped(error, 404, UserRunnersApiMissingError);
     }
   }
 
@@ -254,18 +243,7 @@ export class GitLabClient implements Disposable {
     try {
       return this.#issued(spec, await this.#req.send(spec));
     } catch (error) {
-      if (error instanceof GitLabApiError && error.status === 410) {
-        throw new RegistrationDisabledError(
-          error.request,
-          error.status,
-          error.gitlabMessage,
-          error.requestId,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
+      throw retyped(error, 410, RegistrationDisabledError);
     }
   }
 
@@ -391,4 +369,19 @@ function httpClient(caFile: string | undefined): Deno.HttpClient {
       },
     );
   }
+}
+
+/**
+ * `error` as the more specific `Type` when it is a {@link GitLabApiError} with `status` (keeping
+ * its request facts and message, and the original as cause); otherwise `error` unchanged.
+ */
+function retyped(
+  error: unknown,
+  status: number,
+  Type: new (...args: ConstructorParameters<typeof GitLabApiError>) => GitLabApiError,
+): unknown {
+  if (!(error instanceof GitLabApiError) || error.status !== status) return error;
+  return new Type(error.request, error.status, error.gitlabMessage, error.requestId, {
+    cause: error,
+  });
 }
