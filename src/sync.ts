@@ -119,9 +119,8 @@ async function syncLocked(
     } else if (
       r.reason instanceof GitLabUnreachableError && !options.strict && local !== undefined
     ) {
-      const kept = desired.filter((d) => d.clientKey === client.key).length;
-      env.logger.warn(`${r.reason.message}; kept the last good config for ${kept} runner(s)`);
-      reports.push({ url: client.url, status: "unreachable", error: r.reason, kept });
+      // `kept` is counted once the fallback sections are rendered, below.
+      reports.push({ url: client.url, status: "unreachable", error: r.reason, kept: 0 });
     } else {
       fatal.push(r.reason);
     }
@@ -154,6 +153,14 @@ async function syncLocked(
     ),
     fresh,
   );
+  for (const r of reports) {
+    if (r.status !== "unreachable") continue;
+    r.kept = rendered.filter((x) => x.url === r.url).length;
+    const w =
+      `${r.error.message}; kept the last good config for ${r.kept} runner(s) (--strict fails instead)`;
+    env.logger.warn(w);
+    warnings.push(w);
+  }
   for (const w of expiryWarnings(rendered, env.clock.now())) {
     env.logger.warn(w);
     warnings.push(w);

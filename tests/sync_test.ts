@@ -459,3 +459,38 @@ Deno.test("listings spread over many pages are read to the end (no duplicates on
     ok(!gitlab.requests.slice(seen).some((r) => r.path === "/user/runners"));
   });
 });
+
+Deno.test("a token rotated by gitlab-runner itself is kept, not replaced or reset", async () => {
+  await withSetup({ tokenExpiresInSeconds: 30 * 24 * 3600 }, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    expectOk(await runCli(prefix), gitlab);
+    const before = await prefix.readOutput();
+    const [section] = runnerSections(before);
+    // What gitlab-runner does at 75 % of the token's lifetime: reset with the token, then rewrite
+    // config.toml with the new token and times.
+    const reply = await fetch(`${gitlab.url}/api/v4/runners/reset_authentication_token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: section!.token }),
+    });
+    equal(reply.status, 201);
+    const rotated = (await reply.json()) as { token: string; token_expires_at: string };
+    const later = new Date(Date.now() + 60_000).toISOString().replace(/\.\d+Z$/, "Z");
+    await prefix.writeFile(
+      "config.main.toml",
+      before!
+        .replace(`token = "${section!.token}"`, `token = "${rotated.token}"`)
+        .replace(/token_obtained_at = \S+/, `token_obtained_at = ${later}`),
+    );
+    const seen = gitlab.requests.length;
+    expectOk(await runCli(prefix), gitlab);
+    const [after] = runnerSections(await prefix.readOutput());
+    equal(after!.token, rotated.token, "the rotated token is kept");
+    equal(gitlab.runner(section!.id as number)!.token, rotated.token, "and it is still GitLab's");
+    ok(!gitlab.requests.slice(seen).some((r) => r.path.endsWith("/reset_authentication_token")));
+  });
+});

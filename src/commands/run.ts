@@ -15,8 +15,6 @@ import {
   formatSyncReport,
   formatUnregisterReport,
 } from "../report.ts";
-import { sync } from "../sync.ts";
-import { check } from "./check.ts";
 import {
   checkDocument,
   type DocumentContext,
@@ -26,8 +24,6 @@ import {
 } from "./documents.ts";
 import type { JsonDocument } from "./output.ts";
 import type { PipelineOptions } from "./pipeline.ts";
-import { plan } from "./plan.ts";
-import { unregister } from "./unregister.ts";
 
 /** What a command produced. */
 export interface CommandResult {
@@ -60,6 +56,8 @@ export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<Comm
   };
   switch (cli.command) {
     case "sync": {
+      // Each command is loaded only when it runs (start-up cost).
+      const { sync } = await import("../sync.ts");
       const report = await sync({
         ...options,
         strict: cli.strict,
@@ -72,6 +70,7 @@ export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<Comm
       };
     }
     case "plan": {
+      const { plan } = await import("./plan.ts");
       const report = await plan(options);
       const unreachable = report.clients.find((c) => c.status === "unreachable");
       return {
@@ -82,6 +81,7 @@ export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<Comm
       };
     }
     case "check": {
+      const { check } = await import("./check.ts");
       const report = await check(options);
       return {
         exitCode: ExitCode.Ok,
@@ -90,6 +90,7 @@ export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<Comm
       };
     }
     case "unregister": {
+      const { unregister } = await import("./unregister.ts");
       const report = await unregister({
         ...options,
         yes: cli.yes,
