@@ -2,35 +2,12 @@ import { deepEqual as assertEquals, ok, throws } from "node:assert/strict";
 import { desiredRunners, executorTags, type HostFacts, isOwnedDescription } from "./desired.ts";
 import { detectCpu } from "./facts/cpu.ts";
 import { InputErrors } from "./load/problems.ts";
-import type { ExecutorSpec, Site } from "./model.ts";
+import type { ExecutorSpec } from "./model.ts";
+import { executorSpec, siteOf } from "./test_fixtures.ts";
 import type { TagSchema } from "./tags/schema.ts";
 
-function spec(key: string, executor: string, extra: Partial<ExecutorSpec> = {}): ExecutorSpec {
-  return {
-    key,
-    file: `/p/main/${key}.toml`,
-    clientKey: "https://gitlab.example.com",
-    executor,
-    envTags: [],
-    extraTags: [],
-    attributes: { run_untagged: false, locked: false, paused: false },
-    runnerKeys: {},
-    ...extra,
-  };
-}
-
-function site(executors: ExecutorSpec[]): Site {
-  return {
-    prefix: "/p",
-    instance: "main",
-    templateFile: "/p/config.template.main.toml",
-    executorDir: "/p/main",
-    outputFile: "/p/config.main.toml",
-    globals: {},
-    clients: [],
-    executors,
-  };
-}
+const spec = executorSpec;
+const site = siteOf;
 
 const env = (vars: Record<string, string>) => ({
   hostname: "node7",
@@ -97,7 +74,7 @@ const facts = (extra: Partial<HostFacts> = {}): HostFacts => ({
 Deno.test("tags: facts are opt-in, so an upgraded host's tags do not change", () => {
   const s = spec("batch", "batch", { envTags: ["SYS_TYPE"], extraTags: ["x"] });
   assertEquals(executorTags(s, "main", facts()).tags, ["node7", "main", "batch", "toss_4", "x"]);
-  const all = { ...s, facts: true } as ExecutorSpec;
+  const all: ExecutorSpec = { ...s, facts: true };
   assertEquals(executorTags(all, "main", facts()).tags, [
     "node7",
     "main",
@@ -112,7 +89,7 @@ Deno.test("tags: facts are opt-in, so an upgraded host's tags do not change", ()
     "slurm",
     "x",
   ]);
-  const some = { ...s, facts: ["microarchitecture"] } as ExecutorSpec;
+  const some: ExecutorSpec = { ...s, facts: ["microarchitecture"] };
   assertEquals(executorTags(some, "main", facts()).tags, [
     "node7",
     "main",
@@ -124,7 +101,7 @@ Deno.test("tags: facts are opt-in, so an upgraded host's tags do not change", ()
 });
 
 Deno.test("tags: a wanted fact the host cannot give is a warning, not a tag", () => {
-  const s = { ...spec("batch", "batch"), facts: true } as ExecutorSpec;
+  const s = spec("batch", "batch", { facts: true });
   const host = facts({
     cpu: { architecture: "x86_64", microarchitecture: "x86_64", ancestors: [] },
     cpuProblem: "no read permission for /proc/cpuinfo",
@@ -136,7 +113,7 @@ Deno.test("tags: a wanted fact the host cannot give is a warning, not a tag", ()
 });
 
 Deno.test("tags: a capture program's output is merged before flattening; null removes", () => {
-  const s = { ...spec("batch", "batch", { envTags: ["SYS_TYPE"] }), facts: ["scheduler"] };
+  const s = spec("batch", "batch", { envTags: ["SYS_TYPE"], facts: ["scheduler"] });
   const host = facts({
     captureProgram: "/bin/capture",
     captured: new Map([["batch", { scheduler: "flux", env: null, gpu: ["nvidia", 2], ok: true }]]),

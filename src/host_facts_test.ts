@@ -3,7 +3,8 @@ import { desiredRunners } from "./desired.ts";
 import { InputError } from "./errors.ts";
 import { CPUINFO_ENV, gatherHostFacts, MACHINE_ENV } from "./host_facts.ts";
 import { testEnv } from "./load/test_util.ts";
-import type { ExecutorSpec, Site } from "./model.ts";
+import type { ExecutorSpec } from "./model.ts";
+import { executorSpec, siteOf } from "./test_fixtures.ts";
 
 const FIXTURES = new URL("../tests/fixtures/cpuinfo/", import.meta.url).pathname;
 const EXAMPLE_SCHEMA = new URL("../examples/tag_schema.json", import.meta.url).pathname;
@@ -17,32 +18,9 @@ function binWith(commands: string[]): string {
   return dir;
 }
 
-function spec(key: string, executor: string, extra: Record<string, unknown> = {}): ExecutorSpec {
-  return {
-    key,
-    file: `/p/main/${key}.toml`,
-    clientKey: "https://gitlab.example.com",
-    executor,
-    envTags: ["SYS_TYPE"],
-    extraTags: [],
-    attributes: { run_untagged: false, locked: false, paused: false },
-    runnerKeys: {},
-    ...extra,
-  };
-}
-
-function site(executors: ExecutorSpec[]): Site {
-  return {
-    prefix: "/p",
-    instance: "main",
-    templateFile: "/p/config.template.main.toml",
-    executorDir: "/p/main",
-    outputFile: "/p/config.main.toml",
-    globals: {},
-    clients: [],
-    executors,
-  };
-}
+const spec = (key: string, executor: string): ExecutorSpec =>
+  executorSpec(key, executor, { envTags: ["SYS_TYPE"] });
+const site = siteOf;
 
 Deno.test("gatherHostFacts: CPU from REGISTER_RUNNER_CPUINFO/MACHINE, scheduler from PATH", async () => {
   const env = testEnv({

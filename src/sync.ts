@@ -10,7 +10,7 @@
 import { applyClientPlan, type ClientOutcome, type IssuedToken } from "./apply.ts";
 import { writeFileAtomic } from "./config/atomic_write.ts";
 import { type JournalEntry, TokenJournal } from "./config/journal.ts";
-import { acquireLock } from "./config/lock.ts";
+import { withLock } from "./config/lock.ts";
 import {
   keepRotatedTokens,
   renderRunners,
@@ -57,15 +57,13 @@ export interface SyncReport {
 /** Runs one sync. Throws `RegisterRunnerError`s for the reporter. */
 export async function sync(options: SyncOptions): Promise<SyncReport> {
   const { site, warnings } = await loadInputs(options);
-  const lock = await acquireLock(site.prefix, site.instance, {
-    timeoutMs: options.lockTimeoutMs,
-    clock: options.env.clock,
-  });
-  try {
-    return await syncLocked(site, options, warnings);
-  } finally {
-    await lock.release();
-  }
+  const lockOptions = { timeoutMs: options.lockTimeoutMs, clock: options.env.clock };
+  return await withLock(
+    site.prefix,
+    site.instance,
+    lockOptions,
+    () => syncLocked(site, options, warnings),
+  );
 }
 
 async function syncLocked(

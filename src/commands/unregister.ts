@@ -13,7 +13,7 @@
 
 import { writeFileAtomic } from "../config/atomic_write.ts";
 import { TokenJournal } from "../config/journal.ts";
-import { acquireLock } from "../config/lock.ts";
+import { withLock } from "../config/lock.ts";
 import { applyDeletion } from "../apply.ts";
 import { isOwnedDescription } from "../desired.ts";
 import type { LocalRunner, Observation, Site } from "../model.ts";
@@ -52,15 +52,13 @@ const REASON = "unregister: host decommissioned";
 export async function unregister(options: UnregisterOptions): Promise<UnregisterReport> {
   const { site, warnings } = await loadInputs(options);
   if (!options.yes) return await run(site, options, warnings);
-  const lock = await acquireLock(site.prefix, site.instance, {
-    timeoutMs: options.lockTimeoutMs,
-    clock: options.env.clock,
-  });
-  try {
-    return await run(site, options, warnings);
-  } finally {
-    await lock.release();
-  }
+  const lockOptions = { timeoutMs: options.lockTimeoutMs, clock: options.env.clock };
+  return await withLock(
+    site.prefix,
+    site.instance,
+    lockOptions,
+    () => run(site, options, warnings),
+  );
 }
 
 async function run(

@@ -105,3 +105,21 @@ async function lockedError(path: string, waitedMs: number): Promise<LockedError>
 function duration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
+
+/**
+ * Runs `work` while holding the lock of `prefix` and `instance` (see {@link acquireLock}), and
+ * releases it whatever happens.
+ */
+export async function withLock<T>(
+  prefix: string,
+  instance: string,
+  options: AcquireLockOptions,
+  work: () => Promise<T>,
+): Promise<T> {
+  const lock = await acquireLock(prefix, instance, options);
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}
