@@ -13,6 +13,7 @@
  */
 
 import type { Clock, Logger } from "./env.ts";
+import { GitLabApiError } from "./errors.ts";
 import type { CreateRunnerParams, GitLabClient } from "./gitlab/client.ts";
 import { UserRunnersApiMissingError } from "./gitlab/client.ts";
 import type { DesiredRunner } from "./model.ts";
@@ -117,7 +118,13 @@ async function applyStep(
       };
     }
     case "restore": {
-      const issued = await restoreToken(clientKey, step, ctx);
+      let issued: IssuedToken;
+      try {
+        issued = await restoreToken(clientKey, step, ctx);
+      } catch (error) {
+        if (!resetUnavailable(error, step)) throw error;
+        return await replaceRunner(clientKey, step, ctx);
+      }
       await ctx.persist(issued);
       ctx.logger.info(`restored the token of ${desired.description}`, {
         runner: step.runnerId,
@@ -143,20 +150,57 @@ async function applyStep(
         await ctx.persist(issued);
         return issued;
       });
-      ctx.logger.info(`registered ${desired.description}`, {
-        runner: issued.id,
-        via: issued.event,
-      });
-      return {
-        desired,
-        action: "registered",
-        id: issued.id,
-        token: issued.token,
-        tokenObtainedAt: issued.tokenObtainedAt,
-        tokenExpiresAt: issued.tokenExpiresAt,
-      };
+      return registeredResult(issued, ctx);
     }
   }
+}
+
+/**
+ * True when a token reset failed because this GitLab cannot reset tokens at all (no
+ * `reset_authentication_token` route before GitLab 15.3) or the runner vanished meanwhile: both 404.
+ */
+function resetUnavailable(
+  error: unknown,
+  step: Extract<RunnerStep, { action: "restore" }>,
+): boolean {
+  return step.method === "reset" && error instanceof GitLabApiError && error.status === 404;
+}
+
+/**
+ * The last resort when a token can be neither read back nor reset: delete the runner and register
+ * it again (new id). Only reached on GitLab older than 15.3 without the LLNL patch.
+ */
+async function replaceRunner(
+  clientKey: string,
+  step: Extract<RunnerStep, { action: "restore" }>,
+  ctx: ApplyContext,
+): Promise<RunnerResult> {
+  const { desired } = step;
+  ctx.logger.warn(
+    `cannot recover the token of ${desired.description} (#${step.runnerId}) in place: this GitLab ` +
+      "cannot reset runner tokens (older than 15.3) and does not expose them (no patch); deleting " +
+      "the runner and registering it again (it gets a new id)",
+  );
+  await ctx.client.deleteRunner(step.runnerId);
+  const issued = await register(clientKey, desired, "pat", ctx);
+  await ctx.persist(issued);
+  return registeredResult(issued, ctx);
+}
+
+/** Logs a registration and turns its (persisted) token into the runner's result. */
+function registeredResult(issued: IssuedToken, ctx: ApplyContext): RunnerResult {
+  ctx.logger.info(`registered ${issued.desired.description}`, {
+    runner: issued.id,
+    via: issued.event,
+  });
+  return {
+    desired: issued.desired,
+    action: "registered",
+    id: issued.id,
+    token: issued.token,
+    tokenObtainedAt: issued.tokenObtainedAt,
+    tokenExpiresAt: issued.tokenExpiresAt,
+  };
 }
 
 /** The token of a runner being restored: read back (patched GitLab) or reset. */

@@ -4,7 +4,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
-import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
+import { type FakeGitLab, optionsForVersion, startFakeGitLab } from "./fake_gitlab/server.ts";
 import {
   assertNoSecrets,
   expectOk,
@@ -493,4 +493,53 @@ Deno.test("a token rotated by gitlab-runner itself is kept, not replaced or rese
     equal(gitlab.runner(section!.id as number)!.token, rotated.token, "and it is still GitLab's");
     ok(!gitlab.requests.slice(seen).some((r) => r.path.endsWith("/reset_authentication_token")));
   });
+});
+
+Deno.test("GitLab older than 15.3 without the patch: a lost token is replaced (delete + register), nothing else", async () => {
+  await withSetup(optionsForVersion("15.2"), async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+      registration_token: gitlab.tokens.registrationToken,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    await prefix.writeExecutor("docker", `url = "${gitlab.url}"\nexecutor = "docker"\n`);
+    expectOk(await runCli(prefix), gitlab);
+    const before = ownRunners(gitlab).map((r) => r.id).sort();
+    equal(before.length, 2);
+
+    // Lose only the shell runner's token: docker keeps its id.
+    const docker = ownRunners(gitlab).find((r) => r.description.includes("docker"))!;
+    const shell = ownRunners(gitlab).find((r) => r.description.includes("shell"))!;
+    gitlab.revokeToken(shell.id);
+    const result = await runCli(prefix);
+    expectOk(result, gitlab);
+    match(result.stderr, /cannot recover the token of .*shell.* in place/);
+    equal(gitlab.runner(shell.id), undefined, "the unrecoverable runner is deleted");
+    ok(gitlab.runner(docker.id), "the healthy runner is kept");
+    const after = ownRunners(gitlab);
+    equal(after.length, 2, "no duplicate");
+    const sections = runnerSections(await prefix.readOutput());
+    for (const s of sections) equal(s.token, gitlab.runner(s.id as number)!.token);
+  });
+});
+
+Deno.test("GitLab older than 15.3 with the LLNL patch: the token is read back, the runner kept", async () => {
+  await withSetup(
+    { ...optionsForVersion("15.2"), exposeTokenInDetails: true },
+    async (gitlab, prefix) => {
+      await prefix.writeTemplate([{
+        url: gitlab.url,
+        personal_access_token: gitlab.tokens.adminPat,
+        registration_token: gitlab.tokens.registrationToken,
+      }]);
+      await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+      expectOk(await runCli(prefix), gitlab);
+      const [id] = ownRunners(gitlab).map((r) => r.id);
+      await Deno.remove(prefix.outputFile);
+      expectOk(await runCli(prefix), gitlab);
+      deepEqual(ownRunners(gitlab).map((r) => r.id), [id]);
+      equal(runnerSections(await prefix.readOutput())[0]!.token, gitlab.runner(id!)!.token);
+    },
+  );
 });

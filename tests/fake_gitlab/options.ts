@@ -17,6 +17,11 @@ export interface BehaviourOptions {
   exposeTokenInDetails: boolean;
   /** GitLab ≤ 15.9: verify success body is the literal `200`. */
   legacyVerifyBody: boolean;
+  /**
+   * `POST /runners/:id/reset_authentication_token` and `POST /runners/reset_authentication_token`
+   * exist (GitLab ≥ 15.3). Default true; false → 404 `{"error":"404 Not Found"}`.
+   */
+  resetTokenApi: boolean;
   /** GitLab ≤ 15.2: no `token_expires_at` in register/verify/reset bodies. */
   omitTokenExpiresAt: boolean;
   /** GitLab 13.x bodies: 404 `{"message":"404 Not found"}`, 403 without a reason. */
@@ -55,6 +60,7 @@ export const DEFAULT_OPTIONS: Readonly<BehaviourOptions> = Object.freeze({
   allowRegistrationToken: false,
   exposeTokenInDetails: false,
   legacyVerifyBody: false,
+  resetTokenApi: true,
   omitTokenExpiresAt: false,
   legacyErrorBodies: false,
   tokenExpiresInSeconds: null,
@@ -92,6 +98,7 @@ export function optionsForVersion(version: string): Partial<BehaviourOptions> {
     gitlabVersion: version,
     userRunnersApi: at(15, 11),
     legacyVerifyBody: !at(15, 10),
+    resetTokenApi: at(15, 3),
     omitTokenExpiresAt: !at(15, 3),
     legacyErrorBodies: !at(14, 0),
     allowRegistrationToken: !at(17, 0),

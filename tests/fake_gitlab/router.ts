@@ -41,7 +41,12 @@ const ROUTES: readonly Route[] = [
   { method: "DELETE", pattern: /^\/runners$/, handler: unregisterRunner },
   { method: "POST", pattern: /^\/runners\/verify$/, handler: verifyRunner },
   { method: "DELETE", pattern: /^\/runners\/managers$/, handler: unregisterManager },
-  { method: "POST", pattern: /^\/runners\/reset_authentication_token$/, handler: resetOwnToken },
+  {
+    method: "POST",
+    pattern: /^\/runners\/reset_authentication_token$/,
+    handler: resetOwnToken,
+    exists: (options) => options.resetTokenApi,
+  },
   {
     method: "POST",
     pattern: /^\/user\/runners$/,
@@ -57,6 +62,7 @@ const ROUTES: readonly Route[] = [
     method: "POST",
     pattern: /^\/runners\/([^/]+)\/reset_authentication_token$/,
     handler: resetRunnerToken,
+    exists: (options) => options.resetTokenApi,
   },
   { method: "GET", pattern: /^\/version$/, handler: getVersion },
 ];
