@@ -149,6 +149,7 @@ async function syncLocked(
       unreachable,
       overlayJournal(state.localRunners, issuedThisRun),
     ),
+    local,
     fresh,
   );
   for (const r of reports) {

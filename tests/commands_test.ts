@@ -522,3 +522,40 @@ Deno.test({
     }
   },
 });
+
+Deno.test("plan shows a token adopted from an interrupted run's journal as a change", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await standardPrefix(gitlab, prefix);
+    equal((await runCli(prefix)).code, 0);
+    const shell = own(gitlab).find((r) => r.description.includes("shell"))!;
+    // An interrupted run reset the token and journaled it, but never wrote the config.
+    const reply = await fetch(
+      `${gitlab.url}/api/v4/runners/${shell.id}/reset_authentication_token`,
+      {
+        method: "POST",
+        headers: { "PRIVATE-TOKEN": gitlab.tokens.adminPat },
+      },
+    );
+    const reset = (await reply.json()) as { token: string };
+    const entry = {
+      clientKey: gitlab.url,
+      key: "shell",
+      description: shell.description,
+      id: shell.id,
+      token: reset.token,
+      tokenObtainedAt: "2026-01-01T00:00:00Z",
+      tokenExpiresAt: null,
+      event: "reset",
+    };
+    await prefix.writeFile(".register-runner.main.journal", JSON.stringify(entry) + "\n");
+
+    const plan = await runCli(prefix, ["plan"]);
+    equal(plan.code, 10, plan.stderr);
+    match(plan.stdout, /\+\s+token = "\[token from the journal of an interrupted run\]"/);
+    assertNoSecrets(plan.stdout + plan.stderr, secretsOf(gitlab));
+    equal((await runCli(prefix)).code, 0);
+    const section = (parse((await prefix.readOutput())!).runners as Record<string, unknown>[])
+      .find((s) => s.id === shell.id)!;
+    equal(section.token, reset.token);
+  });
+});

@@ -70,15 +70,23 @@ export function renderRunners(
   return out;
 }
 
-/** Keeps tokens that gitlab-runner rotated on disk while we were running. */
+/**
+ * Keeps tokens that gitlab-runner rotated on disk while we were running: only an entry whose
+ * token changed between our first read (`before`) and now (`disk`) can hold such a token, and then
+ * the newer of the two wins. An entry unchanged since our first read never overrides ours (ours may
+ * be newer: reset or adopted from the journal, whatever the clocks say).
+ */
 export function keepRotatedTokens(
   runners: RenderedRunner[],
+  before: LocalConfig | undefined,
   disk: LocalConfig | undefined,
 ): RenderedRunner[] {
   if (!disk) return runners;
   return runners.map((r) => {
     const onDisk = disk.runners.find((l) => r.id !== undefined && l.id === r.id);
-    if (!onDisk) return r;
+    if (!onDisk?.token) return r;
+    const atStart = before?.runners.find((l) => l.id === r.id);
+    if (atStart?.token !== undefined && atStart.token.equals(onDisk.token)) return r;
     const kept = preferNewerToken(
       {
         ...(r.token ? { token: r.token } : {}),

@@ -47,6 +47,7 @@ export const PLACEHOLDER = {
   register: "[new token: registration]",
   reset: "[new token: reset]",
   read: "[token read back from GitLab]",
+  journaled: "[token from the journal of an interrupted run]",
 } as const;
 
 /** Computes what sync would do. Throws `RegisterRunnerError`s (unreachable GitLabs are reported). */
@@ -65,11 +66,16 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
     } else throw r.reason;
   }
 
+  // A kept token the config file does not hold yet came from the journal: show that it changes.
+  const fileTokens = state.local?.runners.flatMap((l) => (l.token ? [l.token] : [])) ?? [];
+  const inConfigFile = (token: Secret) => fileTokens.some((t) => t.equals(token));
   const predicted = new Map<string, RunnerCredentials>();
   const now = env.clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
   for (const c of clients) {
     if (c.status !== "planned") continue;
-    for (const step of c.plan.steps) predicted.set(step.desired.key, predict(step, now));
+    for (const step of c.plan.steps) {
+      predicted.set(step.desired.key, predict(step, now, inConfigFile));
+    }
   }
   const unreachable = new Set(
     clients.filter((c) => c.status === "unreachable").map((c) => normalizeUrl(c.url)),
@@ -98,13 +104,17 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
 }
 
 /** The credentials sync would write for a step: the local ones, or a placeholder for new ones. */
-function predict(step: RunnerStep, now: string): RunnerCredentials {
+function predict(
+  step: RunnerStep,
+  now: string,
+  inConfigFile: (token: Secret) => boolean,
+): RunnerCredentials {
   switch (step.action) {
     case "keep": {
       const local: LocalRunner = step.local;
       return {
         id: step.runnerId ?? local.id,
-        token: local.token!,
+        token: inConfigFile(local.token!) ? local.token! : new Secret(PLACEHOLDER.journaled),
         tokenObtainedAt: local.tokenObtainedAt,
         tokenExpiresAt: step.verifiedExpiresAt !== undefined
           ? step.verifiedExpiresAt

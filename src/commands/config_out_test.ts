@@ -1,0 +1,47 @@
+import { equal } from "node:assert/strict";
+import type { RenderedRunner } from "../config/render.ts";
+import type { LocalConfig } from "../model.ts";
+import { Secret } from "../secret.ts";
+import { keepRotatedTokens } from "./config_out.ts";
+
+const ours: RenderedRunner = {
+  name: "node7 main shell Runner",
+  url: "https://gitlab.example.com",
+  id: 7,
+  token: new Secret("glrt-fake-ours"),
+  tokenObtainedAt: "2026-01-01T00:00:00Z",
+  executor: "shell",
+  runnerKeys: {},
+};
+
+function config(token: string, obtainedAt: string): LocalConfig {
+  return {
+    text: "",
+    runners: [{ index: 0, id: 7, token: new Secret(token), tokenObtainedAt: obtainedAt }],
+  };
+}
+
+const tokenOf = (r: RenderedRunner[]) => r[0]!.token!.reveal();
+
+Deno.test("an entry unchanged since the first read never overrides ours, whatever its time", () => {
+  const before = config("glrt-fake-old", "2026-06-01T00:00:00Z");
+  const disk = config("glrt-fake-old", "2026-06-01T00:00:00Z");
+  equal(tokenOf(keepRotatedTokens([ours], before, disk)), "glrt-fake-ours");
+});
+
+Deno.test("a token gitlab-runner rotated during the run (newer) is kept", () => {
+  const before = config("glrt-fake-old", "2025-12-01T00:00:00Z");
+  const disk = config("glrt-fake-rotated", "2026-02-01T00:00:00Z");
+  equal(tokenOf(keepRotatedTokens([ours], before, disk)), "glrt-fake-rotated");
+});
+
+Deno.test("a changed but older entry on disk does not override ours", () => {
+  const before = config("glrt-fake-old", "2025-11-01T00:00:00Z");
+  const disk = config("glrt-fake-other", "2025-12-01T00:00:00Z");
+  equal(tokenOf(keepRotatedTokens([ours], before, disk)), "glrt-fake-ours");
+});
+
+Deno.test("no config before the run: a disk entry that appeared meanwhile is compared by time", () => {
+  const disk = config("glrt-fake-rotated", "2026-02-01T00:00:00Z");
+  equal(tokenOf(keepRotatedTokens([ours], undefined, disk)), "glrt-fake-rotated");
+});
