@@ -21,6 +21,11 @@ export interface WriteFileAtomicOptions {
    * failure would.
    */
   beforeRename?: (tempPath: string) => void | Promise<void>;
+  /**
+   * Test seam: runs after a temp file is created and before it is locked: the instant in which
+   * another writer's sweep of stale temp files may remove it.
+   */
+  beforeLock?: (tempPath: string) => void | Promise<void>;
 }
 
 /**
@@ -51,11 +56,12 @@ export async function writeFileAtomic(
     await Deno.chmod(target, mode);
     return "written";
   }
-  const temp = join(dirname(target), `.${basename(target)}.tmp-${Deno.pid}-${randomHex(6)}`);
+  let temp = "";
   try {
-    const file = await Deno.open(temp, { write: true, createNew: true, mode });
+    const locked = await createLockedTemp(target, mode, options.beforeLock);
+    temp = locked.temp;
+    const file = locked.file;
     try {
-      await file.lock(true); // held until the rename: tells removeStaleTemps we are alive
       // The umask may have removed bits we want (it never adds any): put them back.
       const created = (await file.stat()).mode;
       if (created !== null && (created & 0o7777) !== mode) await Deno.chmod(temp, mode);
@@ -70,8 +76,39 @@ export async function writeFileAtomic(
     await syncDirectory(dirname(target));
     return "written";
   } catch (error) {
-    await Deno.remove(temp).catch(() => {});
+    if (temp) await Deno.remove(temp).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Creates `.NAME.tmp-<pid>-<hex>` beside `target` and takes its exclusive lock (held until the
+ * rename: it tells {@link removeStaleTemps} the writer is alive). Another writer's sweep may remove
+ * the file in the instant between creating and locking it, so once locked, the path must still be
+ * this file; otherwise it starts again with a new name.
+ */
+async function createLockedTemp(
+  target: string,
+  mode: number,
+  beforeLock: WriteFileAtomicOptions["beforeLock"],
+): Promise<{ temp: string; file: Deno.FsFile }> {
+  for (let attempt = 1;; attempt++) {
+    const temp = join(dirname(target), `.${basename(target)}.tmp-${Deno.pid}-${randomHex(6)}`);
+    const file = await Deno.open(temp, { write: true, createNew: true, mode });
+    try {
+      await beforeLock?.(temp);
+      await file.lock(true);
+      const [mine, there] = [await file.stat(), await statOrUndefined(temp)];
+      if (there !== undefined && there.ino === mine.ino && there.dev === mine.dev) {
+        return { temp, file };
+      }
+    } catch (error) {
+      file.close();
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+    file.close(); // swept before we locked it: the inode is already unlinked
+    if (attempt >= 5) throw new Error(`could not create a temp file beside ${target}`);
   }
 }
 

@@ -170,6 +170,22 @@ Deno.test("concurrent writers: the file ends as one of them, whole, no temp left
     deepStrictEqual(await names(dir), ["c.toml"]);
   }));
 
+Deno.test("a temp file swept between its creation and its lock is replaced, not lost", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.toml");
+    const swept: string[] = [];
+    const result = await writeFileAtomic(path, "x\n", {
+      beforeLock: async () => {
+        // Another writer's sweep runs in this instant (first attempt only).
+        if (swept.length === 0) swept.push(...await removeStaleTemps(path));
+      },
+    });
+    equal(swept.length, 1, "the sweep removed the fresh temp file");
+    equal(result, "written");
+    equal(await Deno.readTextFile(path), "x\n");
+    deepStrictEqual(await names(dir), ["c.toml"]);
+  }));
+
 Deno.test("temp files of a killed write are removed; a live writer's and others' are kept", () =>
   withTempDir(async (dir) => {
     const path = join(dir, "config.main.toml");
