@@ -27,7 +27,7 @@ import {
 } from "./commands/pipeline.ts";
 import { GitLabUnreachableError } from "./errors.ts";
 import { loadLocalConfig, normalizeUrl } from "./load/mod.ts";
-import type { Site } from "./model.ts";
+import type { LocalRunner, Site } from "./model.ts";
 import type { ClientPlan } from "./plan.ts";
 import { expiryWarnings } from "./token_lifetime.ts";
 
@@ -141,14 +141,9 @@ async function syncLocked(
     reports.filter((r) => r.status === "unreachable").map((r) => normalizeUrl(r.url)),
   );
   const fresh = await loadLocalConfig(site.outputFile).catch(() => undefined);
+  const known = overlayJournal(state.localRunners, issuedThisRun);
   const rendered = keepRotatedTokens(
-    renderRunners(
-      site,
-      desired,
-      applied,
-      unreachable,
-      overlayJournal(state.localRunners, issuedThisRun),
-    ),
+    renderRunners(site, desired, applied, unreachable, known),
     local,
     fresh,
   );
@@ -166,6 +161,42 @@ async function syncLocked(
   }
   const text = renderSiteConfig(site, rendered);
   const written = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
-  await journal.clear();
+  // The journal may go once the config holds its tokens, except tokens a later run still needs.
+  await journal.replace(tokensStillNeeded(site, unreachable, known, rendered));
   return { outputFile: site.outputFile, clients: reports, config: written, warnings };
+}
+
+/**
+ * Tokens the written config drops but a later run needs: runners of a GitLab that could not be
+ * reached, that has no personal access token (so they cannot be listed), and whose executor file
+ * is gone. Deleting them takes their own token (`DELETE /runners`); without it they would be
+ * orphaned in GitLab. They stay in the journal until a run reaches that GitLab.
+ */
+export function tokensStillNeeded(
+  site: Site,
+  unreachable: ReadonlySet<string>,
+  known: LocalRunner[],
+  rendered: { name: string; url: string }[],
+): JournalEntry[] {
+  const written = new Set(rendered.map((r) => `${normalizeUrl(r.url)} ${r.name}`));
+  const unlistable = new Set(
+    site.clients.filter((c) => !c.personalAccessToken && unreachable.has(c.key)).map((c) => c.key),
+  );
+  const needed: JournalEntry[] = [];
+  for (const l of known) {
+    if (!l.token || l.url === undefined || l.name === undefined) continue;
+    const clientKey = normalizeUrl(l.url);
+    if (!unlistable.has(clientKey) || written.has(`${clientKey} ${l.name}`)) continue;
+    needed.push({
+      clientKey,
+      key: l.name,
+      description: l.name,
+      id: l.id ?? 0,
+      token: l.token.reveal(),
+      tokenObtainedAt: l.tokenObtainedAt ?? "0001-01-01T00:00:00Z",
+      tokenExpiresAt: l.tokenExpiresAt ?? null,
+      event: "registered",
+    });
+  }
+  return needed;
 }

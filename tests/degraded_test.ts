@@ -227,3 +227,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test("registration token only: a runner whose file was removed while GitLab was down is deleted once it is back", async () => {
+  await withSetup({ allowRegistrationToken: true }, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      registration_token: gitlab.tokens.registrationToken,
+    }]);
+    await writeExecutor(gitlab, prefix, "shell");
+    await writeExecutor(gitlab, prefix, "cpu");
+    expectOk(await runCli(prefix), gitlab);
+    const cpu = ownRunners(gitlab).find((r) => r.description.includes("docker"))!;
+    ok(cpu, "the cpu runner exists");
+
+    // cpu.toml is removed while GitLab is down: its section goes, its token must not.
+    await prefix.removeExecutor("cpu");
+    gitlab.addFault({ kind: "status", status: 503, times: Infinity });
+    const down = await runCli(prefix, ["--timeout", "2"]);
+    equal(down.code, 0, down.stderr);
+    deepEqual(Object.keys(meaning(await prefix.readOutput())), [`${HOST} main shell Runner`]);
+    ok(gitlab.runner(cpu.id), "nothing deleted while GitLab is down");
+    deepEqual(await leftovers(prefix), [".register-runner.main.journal"], "the token is kept");
+
+    gitlab.clearFaults();
+    expectOk(await runCli(prefix), gitlab);
+    equal(gitlab.runner(cpu.id), undefined, "deleted by its own token once GitLab is back");
+    deepEqual(await leftovers(prefix), []);
+    deepEqual(ownRunners(gitlab).map((r) => r.description), [`${HOST} main shell Runner`]);
+  });
+});

@@ -264,7 +264,7 @@ export function noFallbackError(
 /**
  * Local runners with the tokens an interrupted run journaled laid over them: a journaled token
  * replaces the entry of the same runner id (or name), or is added when the config never heard of
- * that runner.
+ * that runner. An id of 0 means unknown (a token kept for a later deletion, see `sync.ts`).
  */
 export function overlayJournal(
   local: LocalRunner[],
@@ -282,13 +282,13 @@ export function overlayJournal(
   for (const e of entries) {
     const at = result.findIndex((l) =>
       l.url !== undefined && normalizeUrl(l.url) === e.clientKey &&
-      (l.id === e.id || l.name === e.description)
+      ((e.id > 0 && l.id === e.id) || l.name === e.description)
     );
     const entry: LocalRunner = {
       index: at >= 0 ? result[at]!.index : next++,
       name: e.description,
       url: e.clientKey,
-      id: e.id,
+      ...(e.id > 0 ? { id: e.id } : {}),
       token: new Secret(e.token),
       tokenObtainedAt: e.tokenObtainedAt,
       ...(e.tokenExpiresAt === null ? {} : { tokenExpiresAt: e.tokenExpiresAt }),

@@ -10,7 +10,7 @@
 
 import { dirname, join } from "node:path";
 import { InputError } from "../errors.ts";
-import { syncDirectory } from "./atomic_write.ts";
+import { syncDirectory, writeFileAtomic } from "./atomic_write.ts";
 
 /** What happened to produce a token. */
 export type JournalEvent = "created" | "registered" | "reset";
@@ -82,6 +82,23 @@ export class TokenJournal {
         throw error;
       }
       await syncDirectory(dirname(this.path));
+    });
+  }
+
+  /**
+   * Replaces the journal's content with exactly `entries`, atomically (temp file and rename, so a
+   * crash leaves either the old journal or the new one); none removes it. Used to keep tokens that
+   * the written config no longer holds but a later run still needs.
+   */
+  replace(entries: JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return this.clear();
+    for (const entry of entries) {
+      const problem = invalidReason(entry);
+      if (problem) return Promise.reject(new TypeError(`journal entry: ${problem}`));
+    }
+    const text = entries.map((e) => JSON.stringify(pick(e)) + "\n").join("");
+    return this.#enqueue(async () => {
+      await writeFileAtomic(this.path, text, { mode: 0o600 });
     });
   }
 

@@ -165,3 +165,18 @@ Deno.test("a failed append does not block later ones", () =>
     await journal.append(entry(2));
     deepStrictEqual([...await TokenJournal.read(journal.path)], [entry(2)]);
   }));
+
+Deno.test("replace keeps exactly the given entries (0600), and none removes the journal", () =>
+  withTempDir(async (dir) => {
+    const journal = TokenJournal.at(dir, "main");
+    await journal.append(entry(1));
+    await journal.append(entry(2));
+    await journal.replace([entry(2), entry(3)]);
+    deepStrictEqual([...await TokenJournal.read(journal.path)], [entry(2), entry(3)]);
+    equal(await modeOf(journal.path), 0o600);
+    await rejects(journal.replace([entry(4, { token: "" })]), TypeError);
+    deepStrictEqual([...await TokenJournal.read(journal.path)], [entry(2), entry(3)]);
+    await journal.replace([]);
+    deepStrictEqual([...await TokenJournal.read(journal.path)], []);
+    deepStrictEqual([...Deno.readDirSync(dir)].map((e) => e.name), []);
+  }));
