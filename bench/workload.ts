@@ -87,7 +87,8 @@ export function expectedRequests(
  * The fewest round trips a sync can take with `concurrency` requests in flight: the longer of
  * the dependency chain and the total work spread over the pool.
  * - fresh: the listing, then the creations (nothing can overlap the listing);
- * - restart: page 1, then pages 2..k, then the last details; token checks fill the gaps.
+ * - restart: the details of known runners and the token checks start with page 1; only pages
+ *   2..k wait for page 1.
  */
 export function expectedRounds(
   n: number,
@@ -97,7 +98,7 @@ export function expectedRounds(
 ): number {
   if (scenario === "fresh") return 1 + Math.ceil(n / concurrency);
   const pages = Math.max(1, Math.ceil(n / perPage));
-  const depth = n === 0 ? 1 : pages > 1 ? 3 : 2;
+  const depth = pages > 1 ? 2 : 1;
   const total = pages + 2 * n;
   return Math.max(depth, Math.ceil(total / concurrency));
 }

@@ -2,10 +2,11 @@
  * Reads what one GitLab holds for this host and instance: the owned runners (listing filtered by
  * the host and instance tags, then details) and the verdict on each local token.
  *
- * Round trips: the listing is queued first, so it never waits behind the token checks; the token
- * checks run alongside it; each owned runner's details read starts as soon as the page listing it
- * arrives. An unchanged restart therefore costs two round trips (three with more than one page)
- * when the concurrency pool is large enough, and otherwise keeps the pool full until done.
+ * Round trips: the listing is queued first, so it never waits behind the token checks; the details
+ * of runners the local config knows (by id) are read alongside it, speculatively; the token checks
+ * run alongside both; any other owned runner's details read starts as soon as the page listing it
+ * arrives. An unchanged restart therefore costs one round trip (two with more than one page) when
+ * the concurrency pool is large enough, and otherwise keeps the pool full until done.
  *
  * Requests: every listing page, one `POST /runners/verify` per local token, one `GET
  * /runners/:id` per listed runner with an owned description. The details read cannot be skipped:
@@ -17,6 +18,7 @@
  */
 
 import { isOwnedDescription } from "./desired.ts";
+import { GitLabApiError } from "./errors.ts";
 import type { GitLabClient, RunnerDetails, RunnerSummary } from "./gitlab/client.ts";
 import type { LocalRunner, Observation, ObservedRunner, TokenCheck } from "./model.ts";
 
@@ -64,22 +66,44 @@ async function listOwned(input: ObserveInput): Promise<ObservedRunner[]> {
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => {});
 
+  // Speculative reads: the local config names its runners' ids, so their details need not wait
+  // for the listing (an unchanged restart then costs one round trip). Only the listing decides
+  // which runners are considered: a speculative read of any other id is dropped, whatever its
+  // outcome. For a listed runner its outcome counts, except a 404 (gone by the time of the read,
+  // listed after): that runner is read again.
+  const speculative = new Map<number, Promise<{ details: RunnerDetails } | { error: unknown }>>();
+  const read = (id: number): Promise<RunnerDetails> => {
+    const early = speculative.get(id);
+    const result = early === undefined ? client.getRunner(id) : early.then((r) => {
+      if ("details" in r) return r.details;
+      if (r.error instanceof GitLabApiError && r.error.status === 404) return client.getRunner(id);
+      throw r.error;
+    });
+    result.catch(fail);
+    return result;
+  };
   const onPage = (runners: RunnerSummary[]) => {
     for (const r of runners) {
       if (!isCandidate(r) || details.has(r.id)) continue;
-      const read = client.getRunner(r.id);
-      read.catch(fail);
-      details.set(r.id, read);
+      details.set(r.id, read(r.id));
     }
   };
-  const listed = await Promise.race([client.listRunners([hostname, instance], { onPage }), failed]);
+  // The listing is queued first; then the speculative reads.
+  const listing = client.listRunners([hostname, instance], { onPage });
+  for (const id of new Set(input.local.flatMap((l) => (l.id === undefined ? [] : [l.id])))) {
+    speculative.set(
+      id,
+      client.getRunner(id).then((details) => ({ details }), (error) => ({ error })),
+    );
+  }
+  const listed = await Promise.race([listing, failed]);
   const candidates = listed.filter(isCandidate);
-  const read = await Promise.race([
-    Promise.all(candidates.map((r) => details.get(r.id) ?? client.getRunner(r.id))),
+  const all = await Promise.race([
+    Promise.all(candidates.map((r) => details.get(r.id) ?? read(r.id))),
     failed,
   ]);
   const owned: ObservedRunner[] = [];
-  for (const d of read) {
+  for (const d of all) {
     // Ownership needs both tags and the description; re-check on the details GitLab returned.
     if (!d.tag_list.includes(hostname) || !d.tag_list.includes(instance)) continue;
     if (!isOwnedDescription(d.description, hostname, instance)) continue;

@@ -128,3 +128,17 @@ Deno.test("two GitLabs are synced in parallel", async () => {
     await prefix.cleanup();
   }
 });
+
+Deno.test("restart: details of runners the config knows are read alongside the listing (one round trip)", async () => {
+  const latencyMs = 150;
+  await using site = await startWorkload(3, { latencyMs });
+  await syncOnce(site);
+  const requests = await syncOnce(site);
+  deepEqual(tally(requests), expectedRequests(3, "restart"));
+  const listing = requests.find((r) => route(r) === "GET /runners/all")!;
+  const details = requests.filter((r) => route(r) === "GET /runners/:id");
+  // Without the speculative reads, details would arrive one latency after the listing.
+  for (const d of details) {
+    ok(d.at - listing.at < latencyMs / 2, `details read ${d.at - listing.at} ms after the listing`);
+  }
+});
