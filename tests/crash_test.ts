@@ -9,13 +9,13 @@ import { equal, ok } from "node:assert/strict";
 import type { FakeGitLab, RecordedRequest } from "./fake_gitlab/server.ts";
 import type { Prefix } from "./harness.ts";
 import { runCli } from "./harness.ts";
+import { seededRandom } from "../src/test_fixtures.ts";
 import {
   assertConverged,
   countRequests,
   descriptionsOf,
   expectOk,
   ownRunners,
-  prng,
   spawnCli,
   withSetup,
   writeExecutor,
@@ -155,7 +155,7 @@ for (const scenario of SCENARIOS) {
 }
 
 Deno.test("kill -9 three times in a row at random requests, then one run converges", async (t) => {
-  const random = prng(20240611);
+  const random = seededRandom(20240611);
   for (let round = 0; round < 6; round++) {
     const scenario = SCENARIOS[round % SCENARIOS.length]!;
     const kills = Array.from({ length: 3 }, () => ({
@@ -174,7 +174,7 @@ Deno.test("kill -9 three times in a row at random requests, then one run converg
 });
 
 Deno.test("kill -9 after a random delay (also while writing the config), then one run converges", async (t) => {
-  const random = prng(7);
+  const random = seededRandom(7);
   for (let round = 0; round < 8; round++) {
     const delayMs = 20 + Math.floor(random() * 160);
     await t.step(`after ${delayMs} ms`, async () => {

@@ -125,18 +125,6 @@ export async function assertConverged(
   deepEqual(await leftovers(prefix), [], "leftover temp files or journal");
 }
 
-/** A small seeded PRNG (mulberry32): the same sequence on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Counts recorded requests by method and path since index `from`. */
 export function countRequests(
   gitlab: FakeGitLab,

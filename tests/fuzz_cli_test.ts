@@ -10,7 +10,8 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
 import type { FakeGitLab } from "./fake_gitlab/server.ts";
 import { assertNoSecrets, type Prefix, runCli } from "./harness.ts";
-import { expectOk, leftovers, prng, secretsOf, withSetup, writeSite } from "./e2e_util.ts";
+import { seededRandom } from "../src/test_fixtures.ts";
+import { expectOk, leftovers, secretsOf, withSetup, writeSite } from "./e2e_util.ts";
 
 const NAMES = ["shell", "gpu"];
 
@@ -58,7 +59,7 @@ function garbage(random: () => number, length: number): Uint8Array {
 }
 
 function cases(gitlab: FakeGitLab, template: string, shell: string): Case[] {
-  const random = prng(0x5eed);
+  const random = seededRandom(0x5eed);
   const url = gitlab.url;
   const exec = (name: string, code: 0 | 3, body: string): Case => ({
     name,

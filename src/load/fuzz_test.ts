@@ -9,19 +9,8 @@ import { InputError } from "../errors.ts";
 import { indexKeyLines } from "./key_lines.ts";
 import { loadLocalConfig } from "./local_config.ts";
 import { loadSite } from "./site.ts";
+import { seededRandom } from "../test_fixtures.ts";
 import { FAKE_PAT, makePrefix, tempDir, testEnv } from "./test_util.ts";
-
-/** A small seeded PRNG (mulberry32), so every run tries the same inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TEMPLATE = `concurrent = 4
 check_interval = 3
@@ -197,7 +186,7 @@ async function outcome(
 const ROUNDS = Number(Deno.env.get("LOAD_FUZZ_ROUNDS") ?? "200");
 
 Deno.test("fuzz: mutated templates load or fail with an InputError", async () => {
-  const rand = prng(0x5eed_0001);
+  const rand = seededRandom(0x5eed_0001);
   const prefix = await makePrefix({
     template: TEMPLATE,
     executors: { "docker.toml": EXECUTOR },
@@ -215,7 +204,7 @@ Deno.test("fuzz: mutated templates load or fail with an InputError", async () =>
 });
 
 Deno.test("fuzz: mutated executor files load or fail with an InputError", async () => {
-  const rand = prng(0x5eed_0002);
+  const rand = seededRandom(0x5eed_0002);
   const prefix = await makePrefix({
     template: TEMPLATE,
     executors: { "docker.toml": EXECUTOR },
@@ -233,7 +222,7 @@ Deno.test("fuzz: mutated executor files load or fail with an InputError", async 
 });
 
 Deno.test("fuzz: mutated config.toml files load or fail with an InputError", async () => {
-  const rand = prng(0x5eed_0003);
+  const rand = seededRandom(0x5eed_0003);
   const file = join(await tempDir(), "config.main.toml");
   await Deno.writeTextFile(file, CONFIG);
   assert.equal((await loadLocalConfig(file))?.runners.length, 1);
@@ -247,7 +236,7 @@ Deno.test("fuzz: mutated config.toml files load or fail with an InputError", asy
 });
 
 Deno.test("fuzz: whole files of random bytes or huge values are InputErrors", async () => {
-  const rand = prng(0x5eed_0004);
+  const rand = seededRandom(0x5eed_0004);
   const prefix = await makePrefix({ template: TEMPLATE, executors: { "docker.toml": EXECUTOR } });
   const file = join(prefix, "main", "docker.toml");
   const inputs: Uint8Array[] = [
@@ -268,7 +257,7 @@ Deno.test("fuzz: whole files of random bytes or huge values are InputErrors", as
 });
 
 Deno.test("fuzz: the key-line scanner never throws", () => {
-  const rand = prng(0x5eed_0005);
+  const rand = seededRandom(0x5eed_0005);
   const alphabet = " \n\t[]{}=.,\"'#abc123-_\\";
   for (let i = 0; i < 500; i++) {
     const text = Array.from({ length: Math.floor(rand() * 300) }, () => pick(rand, [...alphabet]))
