@@ -1,16 +1,15 @@
 /**
  * The workload shared by the request-count tests and the benchmark: a prefix with N executor
- * files pointed at the fake GitLab (through a connection-counting relay), the request tally by
- * route, and the counts and round trips a sync should need.
+ * files pointed at the fake GitLab (which counts the connections clients open), the request tally
+ * by route, and the counts and round trips a sync should need.
  *
  * @module
  */
 
 import { type FakeGitLabOptions, startFakeGitLab } from "../tests/fake_gitlab/server.ts";
-import type { FakeGitLab } from "../tests/fake_gitlab/server.ts";
+import type { ConnectionStats, FakeGitLab } from "../tests/fake_gitlab/server.ts";
 import type { RecordedRequest } from "../tests/fake_gitlab/server.ts";
 import { Prefix } from "../tests/harness.ts";
-import { ConnectionCounter } from "./tcp_counter.ts";
 
 /** `fresh`: nothing in GitLab nor on disk. `restart`: everything in sync already. */
 export type Scenario = "fresh" | "restart";
@@ -18,14 +17,15 @@ export type Scenario = "fresh" | "restart";
 /** The `per_page` register-runner asks for (GitLab's maximum). */
 export const PER_PAGE = 100;
 
-/** A fake GitLab, a counting relay in front of it, and a prefix with N executor files. */
+/** A fake GitLab and a prefix with N executor files. */
 export interface Workload extends AsyncDisposable {
   gitlab: FakeGitLab;
-  counter: ConnectionCounter;
+  /** The connections clients opened to the fake (`gitlab.connections`). */
+  counter: ConnectionStats;
   prefix: Prefix;
-  /** The GitLab URL the prefix uses (the relay's). */
+  /** The GitLab URL the prefix uses. */
   url: string;
-  /** Stops the relay and the fake, removes the prefix. */
+  /** Stops the fake, removes the prefix. */
   close(): Promise<void>;
 }
 
@@ -35,9 +35,8 @@ export async function startWorkload(
   options: FakeGitLabOptions = {},
 ): Promise<Workload> {
   const gitlab = await startFakeGitLab(options);
-  const counter = new ConnectionCounter(Number(new URL(gitlab.url).port));
   const prefix = await Prefix.create();
-  const url = counter.url;
+  const url = gitlab.url;
   await prefix.writeTemplate([{ url, personal_access_token: gitlab.tokens.adminPat }]);
   const width = String(executors).length;
   for (let i = 1; i <= executors; i++) {
@@ -45,11 +44,17 @@ export async function startWorkload(
     await prefix.writeExecutor(name, `url = "${url}"\nexecutor = "shell"\n`);
   }
   const close = async () => {
-    await counter.close();
     await gitlab.close();
     await prefix.cleanup();
   };
-  return { gitlab, counter, prefix, url, close, [Symbol.asyncDispose]: close };
+  return {
+    gitlab,
+    counter: gitlab.connections,
+    prefix,
+    url,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
 
 /** A request's route: method and path with numeric ids replaced by `:id`. */

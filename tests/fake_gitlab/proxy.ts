@@ -37,6 +37,26 @@ async function pump(from: Deno.Conn, to: Deno.Conn): Promise<void> {
   }
 }
 
+/** Counts of the client connections a relay accepted: shows whether clients reuse them. */
+export class ConnectionStats {
+  /** Connections accepted since start (or the last {@link reset}). */
+  accepted = 0;
+  /** Most connections open at once since start (or the last reset). */
+  peak = 0;
+  readonly #open: () => number;
+
+  /** `open` tells how many connections are open now. */
+  constructor(open: () => number) {
+    this.#open = open;
+  }
+
+  /** Zeroes the counts (open connections stay open; the peak restarts from them). */
+  reset(): void {
+    this.accepted = 0;
+    this.peak = this.#open();
+  }
+}
+
 /** Relays `127.0.0.1:port` to `127.0.0.1:upstreamPort()`. */
 export class DropRelay {
   readonly #listener: Deno.TcpListener;
@@ -45,6 +65,8 @@ export class DropRelay {
   readonly #tasks = new Set<Promise<void>>();
   readonly #acceptLoop: Promise<void>;
   #closed = false;
+  /** How many client connections were opened. */
+  readonly connections: ConnectionStats = new ConnectionStats(() => this.#pairs.size);
 
   /** Listens on `127.0.0.1:port` (0 = any free port); `upstreamPort` is read per connection. */
   constructor(port: number, upstreamPort: () => number) {
@@ -89,6 +111,7 @@ export class DropRelay {
   async #accept(): Promise<void> {
     try {
       for await (const client of this.#listener) {
+        this.connections.accepted++;
         const task = this.#relay(client).finally(() => this.#tasks.delete(task));
         this.#tasks.add(task);
       }
@@ -112,6 +135,7 @@ export class DropRelay {
     }
     const key = upstream.localAddr.port;
     this.#pairs.set(key, { client, upstream });
+    this.connections.peak = Math.max(this.connections.peak, this.#pairs.size);
     const pumps = [pump(client, upstream), pump(upstream, client)];
     await Promise.race(pumps);
     if (this.#pairs.get(key)?.client === client) this.#pairs.delete(key);

@@ -22,7 +22,7 @@ import {
   mergeOptions,
 } from "./options.ts";
 import { flatQuery, MALFORMED_BODY, type Params, parsePairs, readBody } from "./params.ts";
-import { DropRelay } from "./proxy.ts";
+import { type ConnectionStats, DropRelay } from "./proxy.ts";
 import { grapeError, json } from "./responses.ts";
 import { dispatch, dispatchOutsideApi } from "./router.ts";
 import { FAKE_TOKENS, type FakeTokens, seededState } from "./seed.ts";
@@ -31,6 +31,7 @@ import { cloneRunner, type FakeRunner, type FakeState, type RunnerSeed } from ".
 export type { Fault, FaultKind } from "./faults.ts";
 export type { BehaviourOptions, FakeGitLabOptions } from "./options.ts";
 export { optionsForVersion } from "./options.ts";
+export type { ConnectionStats } from "./proxy.ts";
 export type { FakeTokens } from "./seed.ts";
 export type { FakeRunner, RunnerSeed } from "./state.ts";
 
@@ -151,6 +152,11 @@ export class FakeGitLab {
   }
 
   /** The current behaviour options (a copy). */
+  /** Client connections opened to this GitLab (keep-alive reuse shows as few of them). */
+  get connections(): ConnectionStats {
+    return this.#relay.connections;
+  }
+
   get options(): BehaviourOptions {
     return { ...this.#options };
   }
