@@ -31,8 +31,6 @@ import type { LocalRunner, Site } from "./model.ts";
 import type { ClientPlan } from "./plan.ts";
 import { expiryWarnings } from "./token_lifetime.ts";
 
-export { overlayJournal, statePaths } from "./commands/pipeline.ts";
-
 /** Options of one sync. */
 export interface SyncOptions extends PipelineOptions {
   /** Fail instead of keeping the last good config when a GitLab is unreachable. */

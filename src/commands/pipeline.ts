@@ -64,11 +64,6 @@ export interface PlanningState extends LocalState {
   desired: DesiredRunner[];
 }
 
-/** Paths of the files register-runner keeps beside the output. */
-export function statePaths(prefix: string, instance: string) {
-  return { journal: journalPath(prefix, instance) };
-}
-
 /** Loads and validates the site; logs and returns its warnings. Reads only. */
 export async function loadInputs(
   options: Pick<PipelineOptions, "prefix" | "instance" | "env" | "checkPermissions">,
@@ -90,7 +85,7 @@ export async function readLocalState(
 ): Promise<LocalState> {
   const { env } = options;
   const local = await loadLocalConfig(site.outputFile);
-  const path = statePaths(site.prefix, site.instance).journal;
+  const path = journalPath(site.prefix, site.instance);
   const journaled = await TokenJournal.read(path);
   for (const w of journaled.warnings) env.logger.warn(w);
   const localRunners = overlayJournal(local?.runners ?? [], journaled);
@@ -133,12 +128,12 @@ export async function readPlanningState(
 }
 
 /** The local runners that belong to one GitLab. */
-export function localOf(client: ClientConfig, runners: LocalRunner[]): LocalRunner[] {
+function localOf(client: ClientConfig, runners: LocalRunner[]): LocalRunner[] {
   return runners.filter((l) => l.url !== undefined && normalizeUrl(l.url) === client.key);
 }
 
 /** A GitLab client for one configured GitLab, redacting its registration token and `local`'s tokens. */
-export function openClient(
+function openClient(
   client: ClientConfig,
   local: LocalRunner[],
   options: Pick<PipelineOptions, "env" | "concurrency">,
