@@ -7,13 +7,13 @@
  * @module
  */
 
-import { type CliOptions, commandOf, HELP, parseCli, wantsJsonOutput } from "./src/cli.ts";
+import { type CliOptions, commandOf, HELP, parseCli, wantsJsonOutput } from "./src/cli/options.ts";
 import { errorDocument } from "./src/commands/documents.ts";
 import { documentContext, runCommand } from "./src/commands/run.ts";
-import { type RuntimeEnv, systemClock } from "./src/env.ts";
-import { createLogger, formatBlock } from "./src/log.ts";
-import { errorFields, exitCodeOf, formatError } from "./src/report.ts";
-import { VERSION } from "./src/version.ts";
+import { type RuntimeEnv, systemClock } from "./src/kernel/env.ts";
+import { createLogger, formatBlock } from "./src/kernel/log.ts";
+import { errorFields, exitCodeOf, formatError } from "./src/commands/report.ts";
+import { VERSION } from "./src/kernel/version.ts";
 
 const encoder = new TextEncoder();
 const printErr = (line: string) => Deno.stderr.writeSync(encoder.encode(`${line}\n`));

@@ -6,10 +6,10 @@
  * @module
  */
 
-import { type FakeGitLabOptions, startFakeGitLab } from "../tests/fake_gitlab/server.ts";
-import type { ConnectionStats, FakeGitLab } from "../tests/fake_gitlab/server.ts";
-import type { RecordedRequest } from "../tests/fake_gitlab/server.ts";
-import { Prefix } from "../tests/harness.ts";
+import { type FakeGitLabOptions, startFakeGitLab } from "../tests/support/fake_gitlab/server.ts";
+import type { ConnectionStats, FakeGitLab } from "../tests/support/fake_gitlab/server.ts";
+import type { RecordedRequest } from "../tests/support/fake_gitlab/server.ts";
+import { Prefix } from "../tests/support/harness.ts";
 
 /** `fresh`: nothing in GitLab nor on disk. `restart`: everything in sync already. */
 export type Scenario = "fresh" | "restart";

@@ -10,8 +10,8 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { startFakeGitLab } from "../tests/fake_gitlab/server.ts";
-import { DENO_RUN_CLI } from "../tests/harness.ts";
+import { startFakeGitLab } from "../tests/support/fake_gitlab/server.ts";
+import { DENO_RUN_CLI } from "../tests/support/harness.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXAMPLE = `${ROOT}examples/prefix`;

@@ -13,7 +13,7 @@
 
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { VERSION } from "../src/version.ts";
+import { VERSION } from "../src/kernel/version.ts";
 
 /** The repository root (builds do not depend on the working directory). */
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -6,8 +6,8 @@
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
 import type { JsonDocument } from "../src/commands/output.ts";
-import { HELP } from "../src/cli.ts";
-import type { FakeGitLab } from "./fake_gitlab/server.ts";
+import { HELP } from "../src/cli/options.ts";
+import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
 import {
   assertNoSecrets,
   HOST,
@@ -17,7 +17,7 @@ import {
   type RunResult,
   secretsOf,
   withSetup,
-} from "./harness.ts";
+} from "./support/harness.ts";
 
 async function standardPrefix(gitlab: FakeGitLab, prefix: Prefix): Promise<void> {
   await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);

@@ -11,9 +11,9 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { compileTarget, hostTarget } from "../scripts/compile.ts";
-import { VERSION } from "../src/version.ts";
-import { startFakeGitLab } from "./fake_gitlab/server.ts";
-import { assertNoSecrets, HOST, Prefix, runCli } from "./harness.ts";
+import { VERSION } from "../src/kernel/version.ts";
+import { startFakeGitLab } from "./support/fake_gitlab/server.ts";
+import { assertNoSecrets, HOST, Prefix, runCli } from "./support/harness.ts";
 
 /** A built binary, or why there is none. */
 type Build = { binary: string; dir: string } | { reason: string };

@@ -4,8 +4,8 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import type { FakeGitLab } from "./fake_gitlab/server.ts";
-import { runCli } from "./harness.ts";
+import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
+import { runCli } from "./support/harness.ts";
 import {
   assertConverged,
   countRequests,
@@ -14,7 +14,7 @@ import {
   spawnCli,
   withSetup,
   writeSite,
-} from "./e2e_util.ts";
+} from "./support/e2e.ts";
 
 const NAMES = ["shell", "cpu", "gpu", "batch"];
 

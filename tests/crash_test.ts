@@ -6,10 +6,10 @@
  */
 
 import { equal, ok } from "node:assert/strict";
-import type { FakeGitLab, RecordedRequest } from "./fake_gitlab/server.ts";
-import type { Prefix } from "./harness.ts";
-import { runCli } from "./harness.ts";
-import { seededRandom } from "../src/test_fixtures.ts";
+import type { FakeGitLab, RecordedRequest } from "./support/fake_gitlab/server.ts";
+import type { Prefix } from "./support/harness.ts";
+import { runCli } from "./support/harness.ts";
+import { seededRandom } from "./support/fixtures.ts";
 import {
   assertConverged,
   countRequests,
@@ -20,7 +20,7 @@ import {
   withSetup,
   writeExecutor,
   writeSite,
-} from "./e2e_util.ts";
+} from "./support/e2e.ts";
 
 const FIRST = ["shell", "cpu", "gpu", "batch"];
 const AFTER_CHANGES = ["shell", "cpu", "gpu", "extra"];

@@ -6,8 +6,8 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
-import { HOST, type Prefix, runCli } from "./harness.ts";
+import { type FakeGitLab, startFakeGitLab } from "./support/fake_gitlab/server.ts";
+import { HOST, type Prefix, runCli } from "./support/harness.ts";
 import {
   countRequests,
   descriptionsOf,
@@ -20,8 +20,8 @@ import {
   withSetup,
   writeExecutor,
   writeSite,
-} from "./e2e_util.ts";
-import { assertNoSecrets } from "./harness.ts";
+} from "./support/e2e.ts";
+import { assertNoSecrets } from "./support/harness.ts";
 
 const NAMES = ["shell", "cpu", "gpu"];
 

@@ -4,9 +4,9 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import type { FakeGitLab } from "./fake_gitlab/server.ts";
-import { HOST, type Prefix, ROOT, runCli, type RunResult } from "./harness.ts";
-import { ownRunners, withSetup } from "./e2e_util.ts";
+import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
+import { HOST, type Prefix, ROOT, runCli, type RunResult } from "./support/harness.ts";
+import { ownRunners, withSetup } from "./support/e2e.ts";
 
 const CPUINFO = `${ROOT}tests/fixtures/cpuinfo/`;
 const SCHEMA = `${ROOT}examples/tag_schema.json`;

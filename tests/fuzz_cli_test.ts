@@ -8,10 +8,10 @@
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
-import type { FakeGitLab } from "./fake_gitlab/server.ts";
-import { assertNoSecrets, type Prefix, runCli } from "./harness.ts";
-import { seededRandom } from "../src/test_fixtures.ts";
-import { expectOk, leftovers, secretsOf, withSetup, writeSite } from "./e2e_util.ts";
+import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
+import { assertNoSecrets, type Prefix, runCli } from "./support/harness.ts";
+import { seededRandom } from "./support/fixtures.ts";
+import { expectOk, leftovers, secretsOf, withSetup, writeSite } from "./support/e2e.ts";
 
 const NAMES = ["shell", "gpu"];
 

@@ -14,8 +14,8 @@ import {
   tally,
   type Workload,
 } from "../bench/workload.ts";
-import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
-import { Prefix, runCli } from "./harness.ts";
+import { type FakeGitLab, startFakeGitLab } from "./support/fake_gitlab/server.ts";
+import { Prefix, runCli } from "./support/harness.ts";
 
 /** Runs the CLI once and returns the requests the fake saw during that run. */
 async function syncOnce(site: Workload, args: string[] = []) {

@@ -5,8 +5,8 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import type { RecordedRequest } from "./fake_gitlab/server.ts";
-import { runCli } from "./harness.ts";
+import type { RecordedRequest } from "./support/fake_gitlab/server.ts";
+import { runCli } from "./support/harness.ts";
 import {
   assertConverged,
   countRequests,
@@ -15,7 +15,7 @@ import {
   ownRunners,
   withSetup,
   writeSite,
-} from "./e2e_util.ts";
+} from "./support/e2e.ts";
 
 const NAMES = ["shell", "cpu"];
 

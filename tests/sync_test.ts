@@ -4,7 +4,11 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
-import { type FakeGitLab, optionsForVersion, startFakeGitLab } from "./fake_gitlab/server.ts";
+import {
+  type FakeGitLab,
+  optionsForVersion,
+  startFakeGitLab,
+} from "./support/fake_gitlab/server.ts";
 import {
   assertNoSecrets,
   expectOk,
@@ -13,7 +17,7 @@ import {
   runCli,
   secretsOf,
   withSetup,
-} from "./harness.ts";
+} from "./support/harness.ts";
 
 async function standardPrefix(gitlab: FakeGitLab, prefix: Prefix): Promise<void> {
   await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);

@@ -5,8 +5,8 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
-import { assertNoSecrets, HOST, Prefix, runCli } from "./harness.ts";
+import { type FakeGitLab, startFakeGitLab } from "./support/fake_gitlab/server.ts";
+import { assertNoSecrets, HOST, Prefix, runCli } from "./support/harness.ts";
 
 /** A CA and a server certificate for 127.0.0.1, as PEM. */
 interface TestPki {

@@ -5,7 +5,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { runCli } from "./harness.ts";
+import { runCli } from "./support/harness.ts";
 import {
   assertConverged,
   countRequests,
@@ -15,7 +15,7 @@ import {
   sectionsOf,
   withSetup,
   writeSite,
-} from "./e2e_util.ts";
+} from "./support/e2e.ts";
 
 const NAMES = ["shell", "cpu", "gpu"];
 const TWO_HOURS = 7200; // GitLab's shortest runner_token_expiration_interval

@@ -8,7 +8,7 @@
  */
 
 import { GitLabClient } from "../gitlab/client.ts";
-import type { DesiredRunner } from "../model.ts";
+import type { DesiredRunner } from "../kernel/model.ts";
 import { loadInputs, type PipelineOptions, readDesired, readLocalState } from "./pipeline.ts";
 
 /** One GitLab as configured. */

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { preferNewerToken } from "../config/merge_rotated.ts";
-import { renderConfig, type RenderedRunner } from "../config/render.ts";
-import { normalizeUrl } from "../load/mod.ts";
-import type { DesiredRunner, LocalConfig, LocalRunner, Site } from "../model.ts";
-import type { Secret } from "../secret.ts";
-import { VERSION } from "../version.ts";
+import { preferNewerToken } from "../runner_config/merge_rotated.ts";
+import { renderConfig, type RenderedRunner } from "../runner_config/render.ts";
+import { normalizeUrl } from "../inputs/mod.ts";
+import type { DesiredRunner, LocalConfig, LocalRunner, Site } from "../kernel/model.ts";
+import type { Secret } from "../kernel/secret.ts";
+import { VERSION } from "../kernel/version.ts";
 
 /** The credentials one desired runner ends up with. */
 export interface RunnerCredentials {

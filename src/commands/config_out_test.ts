@@ -1,7 +1,7 @@
 import { equal } from "node:assert/strict";
-import type { RenderedRunner } from "../config/render.ts";
-import type { LocalConfig } from "../model.ts";
-import { Secret } from "../secret.ts";
+import type { RenderedRunner } from "../runner_config/render.ts";
+import type { LocalConfig } from "../kernel/model.ts";
+import { Secret } from "../kernel/secret.ts";
 import { keepRotatedTokens } from "./config_out.ts";
 
 const ours: RenderedRunner = {

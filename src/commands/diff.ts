@@ -5,7 +5,7 @@
  * @module
  */
 
-import { maskTokens } from "../load/secrets.ts";
+import { maskTokens } from "../inputs/secrets.ts";
 
 /** Lines of context around each change. */
 const CONTEXT = 3;

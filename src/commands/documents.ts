@@ -4,8 +4,8 @@
  * @module
  */
 
-import { ExitCode } from "../errors.ts";
-import type { SyncReport } from "../sync.ts";
+import { ExitCode } from "../kernel/errors.ts";
+import type { SyncReport } from "./sync.ts";
 import type { CheckReport } from "./check.ts";
 import {
   type CommandName,

@@ -23,9 +23,9 @@
  * @module
  */
 
-import { GitLabApiError, RegisterRunnerError } from "../errors.ts";
-import type { AttributeDiff, Deletion, RunnerStep } from "../plan.ts";
-import { VERSION } from "../version.ts";
+import { GitLabApiError, RegisterRunnerError } from "../kernel/errors.ts";
+import type { AttributeDiff, Deletion, RunnerStep } from "../reconcile/planner.ts";
+import { VERSION } from "../kernel/version.ts";
 
 /** The version of the document's shape. */
 export const OUTPUT_SCHEMA = 1;

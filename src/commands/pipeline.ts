@@ -9,13 +9,13 @@
  * @module
  */
 
-import { journalPath, TokenJournal } from "../config/journal.ts";
-import { desiredRunners } from "../desired.ts";
-import type { RuntimeEnv } from "../env.ts";
-import { GitLabUnreachableError } from "../errors.ts";
+import { journalPath, TokenJournal } from "../runner_config/journal.ts";
+import { desiredRunners } from "../desired/runners.ts";
+import type { RuntimeEnv } from "../kernel/env.ts";
+import { GitLabUnreachableError } from "../kernel/errors.ts";
 import { GitLabClient } from "../gitlab/client.ts";
-import { gatherHostFacts } from "../host_facts.ts";
-import { loadLocalConfig, loadSite, normalizeUrl, readSystemId } from "../load/mod.ts";
+import { gatherHostFacts } from "../desired/host_facts.ts";
+import { loadLocalConfig, loadSite, normalizeUrl, readSystemId } from "../inputs/mod.ts";
 import type {
   ClientConfig,
   DesiredRunner,
@@ -23,10 +23,10 @@ import type {
   LocalRunner,
   Observation,
   Site,
-} from "../model.ts";
-import { observeClient } from "../observe.ts";
-import { type ClientPlan, planClient } from "../plan.ts";
-import { Secret } from "../secret.ts";
+} from "../kernel/model.ts";
+import { observeClient } from "../reconcile/observe.ts";
+import { type ClientPlan, planClient } from "../reconcile/planner.ts";
+import { Secret } from "../kernel/secret.ts";
 
 /** Options shared by the commands that read the prefix and talk to GitLab. */
 export interface PipelineOptions {

@@ -10,14 +10,14 @@
  * @module
  */
 
-import type { ClientPlan, RunnerStep } from "../plan.ts";
-import { isNoop } from "../plan.ts";
-import { ExitCode, GitLabUnreachableError } from "../errors.ts";
-import { statIfExists } from "../load/fs.ts";
-import { normalizeUrl } from "../load/mod.ts";
-import type { LocalRunner, Site } from "../model.ts";
-import { Secret } from "../secret.ts";
-import { expiryWarnings } from "../token_lifetime.ts";
+import type { ClientPlan, RunnerStep } from "../reconcile/planner.ts";
+import { isNoop } from "../reconcile/planner.ts";
+import { ExitCode, GitLabUnreachableError } from "../kernel/errors.ts";
+import { statIfExists } from "../inputs/fs.ts";
+import { normalizeUrl } from "../inputs/mod.ts";
+import type { LocalRunner, Site } from "../kernel/model.ts";
+import { Secret } from "../kernel/secret.ts";
+import { expiryWarnings } from "../runner_config/token_lifetime.ts";
 import { renderRunners, renderSiteConfig, type RunnerCredentials } from "./config_out.ts";
 import { maskConfigText, unifiedDiff } from "./diff.ts";
 import { loadInputs, type PipelineOptions, planEachClient, readPlanningState } from "./pipeline.ts";

@@ -6,15 +6,15 @@
  */
 
 import { resolve } from "node:path";
-import type { CliOptions } from "../cli.ts";
-import type { RuntimeEnv } from "../env.ts";
-import { ExitCode, UsageError } from "../errors.ts";
+import type { CliOptions } from "../cli/options.ts";
+import type { RuntimeEnv } from "../kernel/env.ts";
+import { ExitCode, UsageError } from "../kernel/errors.ts";
 import {
   formatCheckReport,
   formatPlanReport,
   formatSyncReport,
   formatUnregisterReport,
-} from "../report.ts";
+} from "./report.ts";
 import {
   checkDocument,
   type DocumentContext,
@@ -57,7 +57,7 @@ export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<Comm
   switch (cli.command) {
     case "sync": {
       // Each command is loaded only when it runs (start-up cost).
-      const { sync } = await import("../sync.ts");
+      const { sync } = await import("./sync.ts");
       const report = await sync({
         ...options,
         strict: cli.strict,

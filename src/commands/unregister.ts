@@ -11,13 +11,13 @@
  * @module
  */
 
-import { writeFileAtomic } from "../config/atomic_write.ts";
-import { TokenJournal } from "../config/journal.ts";
-import { withLock } from "../config/lock.ts";
-import { applyDeletion } from "../apply.ts";
-import { isOwnedDescription } from "../desired.ts";
-import type { LocalRunner, Observation, Site } from "../model.ts";
-import type { Deletion } from "../plan.ts";
+import { writeFileAtomic } from "../runner_config/atomic_write.ts";
+import { TokenJournal } from "../runner_config/journal.ts";
+import { withLock } from "../runner_config/lock.ts";
+import { applyDeletion } from "../reconcile/apply.ts";
+import { isOwnedDescription } from "../desired/runners.ts";
+import type { LocalRunner, Observation, Site } from "../kernel/model.ts";
+import type { Deletion } from "../reconcile/planner.ts";
 import { renderSiteConfig } from "./config_out.ts";
 import { loadInputs, observeEachClient, type PipelineOptions, readLocalState } from "./pipeline.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Secret } from "../secret.ts";
+import { Secret } from "../kernel/secret.ts";
 
 /** Every {@link Secret} anywhere in a body. */
 export function secretsIn(value: unknown, found: Secret[] = []): Secret[] {

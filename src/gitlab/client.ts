@@ -10,10 +10,10 @@
  * @module
  */
 
-import type { RuntimeEnv } from "../env.ts";
-import { GitLabApiError, InputError } from "../errors.ts";
-import type { ClientConfig, TokenCheck } from "../model.ts";
-import type { Secret } from "../secret.ts";
+import type { RuntimeEnv } from "../kernel/env.ts";
+import { GitLabApiError, InputError } from "../kernel/errors.ts";
+import type { ClientConfig, TokenCheck } from "../kernel/model.ts";
+import type { Secret } from "../kernel/secret.ts";
 import {
   OutcomeUnknownError,
   parseJson,

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
-import { GitLabApiError, GitLabUnreachableError, InputError } from "../errors.ts";
-import { Secret } from "../secret.ts";
+import { GitLabApiError, GitLabUnreachableError, InputError } from "../kernel/errors.ts";
+import { Secret } from "../kernel/secret.ts";
 import {
   type CreateRunnerParams,
   GitLabClient,
@@ -9,7 +9,14 @@ import {
   RegistrationDisabledError,
   UserRunnersApiMissingError,
 } from "./client.ts";
-import { type Handler, json, type Recorded, startServer, testEnv, text } from "./testkit.ts";
+import {
+  type Handler,
+  json,
+  type Recorded,
+  startServer,
+  testEnv,
+  text,
+} from "../../tests/support/gitlab_testkit.ts";
 
 const PAT = new Secret("glpat-CLIENTSECRET");
 const PARAMS: CreateRunnerParams = {

@@ -10,7 +10,7 @@ import {
   GitLabApiError,
   GitLabUnreachableError,
   type RequestFacts,
-} from "../errors.ts";
+} from "../kernel/errors.ts";
 
 /**
  * A request that is not safe to repeat (creating or registering a runner) may or may not have

@@ -7,15 +7,15 @@
  * @module
  */
 
-import type { RuntimeEnv } from "../env.ts";
+import type { RuntimeEnv } from "../kernel/env.ts";
 import {
   GitLabApiError,
   GitLabUnreachableError,
   InputError,
   type RequestFacts,
-} from "../errors.ts";
-import { redact, type Secret } from "../secret.ts";
-import { VERSION } from "../version.ts";
+} from "../kernel/errors.ts";
+import { redact, type Secret } from "../kernel/secret.ts";
+import { VERSION } from "../kernel/version.ts";
 import { revealed, secretsIn } from "./body.ts";
 import { gitlabMessageOf, isInsufficientScope, OutcomeUnknownError } from "./errors.ts";
 import { describe, isConnectFailure, isTlsFailure } from "./net_errors.ts";

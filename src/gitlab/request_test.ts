@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, match, ok } from "node:assert/strict";
-import { GitLabApiError, GitLabUnreachableError, InputError } from "../errors.ts";
-import { Secret } from "../secret.ts";
+import { GitLabApiError, GitLabUnreachableError, InputError } from "../kernel/errors.ts";
+import { Secret } from "../kernel/secret.ts";
 import { OutcomeUnknownError } from "./errors.ts";
 import {
   defaultAttemptTimeout,
@@ -9,8 +9,15 @@ import {
   type RequesterOptions,
   type RequestSpec,
 } from "./request.ts";
-import { systemClock } from "../env.ts";
-import { closedPort, type Handler, json, startServer, testEnv, text } from "./testkit.ts";
+import { systemClock } from "../kernel/env.ts";
+import {
+  closedPort,
+  type Handler,
+  json,
+  startServer,
+  testEnv,
+  text,
+} from "../../tests/support/gitlab_testkit.ts";
 
 const PAT = new Secret("glpat-SECRETSECRET");
 const GET: RequestSpec = {

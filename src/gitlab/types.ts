@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { ServerAttributes } from "../model.ts";
-import type { Secret } from "../secret.ts";
+import type { ServerAttributes } from "../kernel/model.ts";
+import type { Secret } from "../kernel/secret.ts";
 
 /** One entry of `GET /runners/all` as GitLab sends it (fields vary by version). */
 export interface WireRunner {

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { TokenCheck } from "../model.ts";
-import { Secret } from "../secret.ts";
+import type { TokenCheck } from "../kernel/model.ts";
+import { Secret } from "../kernel/secret.ts";
 import type {
   ResetToken,
   RunnerDetails,

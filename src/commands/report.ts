@@ -1,0 +1,230 @@
+/**
+ * The one place that turns errors and sync results into text for people. Errors say what failed,
+ * where, and how to fix it; nothing printed here can contain a secret (tokens are {@link Secret}s
+ * and GitLab messages are redacted by the client).
+ *
+ * @module
+ */
+
+import { ExitCode, GitLabApiError, RegisterRunnerError } from "../kernel/errors.ts";
+import type { LogFields } from "../kernel/env.ts";
+import type { CheckReport } from "./check.ts";
+import type { PlanReport } from "./plan.ts";
+import type { UnregisterReport } from "./unregister.ts";
+import type { AttributeDiff, Deletion, RunnerStep } from "../reconcile/planner.ts";
+import type { SyncReport } from "./sync.ts";
+
+/** Formats any thrown value as the lines printed on stderr. */
+export function formatError(error: unknown, verbose = false): string {
+  if (error instanceof RegisterRunnerError) {
+    const lines = [`error: ${error.message}`];
+    if (error.where) {
+      const w = error.where;
+      const at = [
+        w.file,
+        w.line === undefined ? undefined : `line ${w.line}`,
+        w.key ? `key ${w.key}` : undefined,
+      ]
+        .filter((x) => x !== undefined).join(", ");
+      lines.push(`  where: ${at}`);
+    }
+    if (error instanceof GitLabApiError && error.requestId) {
+      lines.push(`  request id: ${error.requestId}`);
+    }
+    if (error.hint) lines.push(`  fix: ${error.hint}`);
+    if (verbose && error.cause instanceof Error) lines.push(`  cause: ${error.cause.message}`);
+    return lines.join("\n");
+  }
+  const detail = error instanceof Error
+    ? (verbose ? error.stack ?? error.message : error.message)
+    : String(error);
+  return `internal error: ${detail}\n  This is a bug in register-runner; please report it with the output of --verbose.`;
+}
+
+/** A thrown value as a log record (message and fields) for `--log-format json`. */
+export function errorFields(error: unknown): { message: string; fields: LogFields } {
+  if (error instanceof RegisterRunnerError) {
+    const w = error.where;
+    return {
+      message: error.message,
+      fields: {
+        error: error.name,
+        exit_code: error.exitCode,
+        ...(w ? { file: w.file, key: w.key, line: w.line } : {}),
+        ...(error instanceof GitLabApiError && error.requestId
+          ? { request_id: error.requestId }
+          : {}),
+        ...(error.hint ? { fix: error.hint } : {}),
+      },
+    };
+  }
+  return {
+    message: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+    fields: { error: "InternalError", exit_code: ExitCode.Internal },
+  };
+}
+
+/** The exit code for a thrown value. */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof RegisterRunnerError ? error.exitCode : ExitCode.Internal;
+}
+
+/** A readable summary of what a sync did, one line per runner. */
+export function formatSyncReport(report: SyncReport): string {
+  const lines: string[] = [];
+  for (const c of report.clients) {
+    if (c.status === "unreachable") {
+      lines.push(`${c.url}: UNREACHABLE, kept the last good config for ${c.kept} runner(s)`);
+      lines.push(`  ${c.error.message}`);
+      continue;
+    }
+    lines.push(`${c.url}:`);
+    const ids = new Map(c.outcome.runners.map((r) => [r.desired.key, r.id]));
+    for (const step of c.plan.steps) {
+      lines.push(`  ${describeStep(step, ids.get(step.desired.key))}`);
+    }
+    for (const d of c.plan.deletions) lines.push(`  ${describeDeletion(d)}`);
+    if (c.plan.steps.length === 0 && c.plan.deletions.length === 0) lines.push("  (no runners)");
+  }
+  lines.push(`config: ${report.config} ${report.outputFile}`);
+  return lines.join("\n");
+}
+
+function describeStep(step: RunnerStep, id: number | undefined): string {
+  const name = step.desired.description;
+  const idText = id === undefined ? "" : ` (#${id})`;
+  const update = "update" in step && step.update ? `; update ${describeDiff(step.update)}` : "";
+  switch (step.action) {
+    case "keep":
+      return `keep      ${name}${idText}${update}`;
+    case "restore":
+      return `restore   ${name}${idText}: ${step.reason}, token ${
+        step.method === "reset" ? "reset" : "read back"
+      }${update}`;
+    case "register":
+      return `register  ${name}${idText}: ${step.reason}`;
+  }
+}
+
+function describeDeletion(d: Deletion): string {
+  const id = d.by === "id" ? ` (#${d.runnerId})` : "";
+  return `delete    ${d.description}${id}: ${d.reason}`;
+}
+
+/** `field: old → new` pairs of an attribute diff. */
+export function describeDiff(diff: AttributeDiff): string {
+  return Object.entries(diff)
+    .map(([field, [from, to]]) => `${field}: ${JSON.stringify(from)} → ${JSON.stringify(to)}`)
+    .join(", ");
+}
+
+/** Columns padded to their widest cell, two spaces apart (the last column is not padded). */
+export function table(rows: string[][], indent = "  "): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  }
+  return rows.map((row) =>
+    indent +
+    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")
+      .trimEnd()
+  );
+}
+
+function planRow(step: RunnerStep): string[] {
+  const id = step.action === "register" || step.runnerId === undefined ? "-" : `#${step.runnerId}`;
+  const update = "update" in step && step.update ? describeDiff(step.update) : "";
+  switch (step.action) {
+    case "keep":
+      return [step.update ? "update" : "keep", step.desired.description, id, update];
+    case "restore":
+      return [
+        "restore",
+        step.desired.description,
+        id,
+        `${step.reason}; token ${step.method === "reset" ? "reset" : "read back"}${
+          update ? `; update ${update}` : ""
+        }`,
+      ];
+    case "register":
+      return ["register", step.desired.description, id, step.reason];
+  }
+}
+
+/** `plan`'s report: per GitLab a table of actions, then the config diff and a verdict. */
+export function formatPlanReport(report: PlanReport): string {
+  const lines: string[] = [];
+  for (const c of report.clients) {
+    if (c.status === "unreachable") {
+      lines.push(`${c.url}: UNREACHABLE, cannot plan`, `  ${c.error.message}`);
+      continue;
+    }
+    lines.push(`${c.url}:`);
+    const rows = [
+      ["ACTION", "RUNNER", "ID", "DETAILS"],
+      ...c.plan.steps.map(planRow),
+      ...c.plan.deletions.map((d) => [
+        "delete",
+        d.description,
+        d.by === "id" ? `#${d.runnerId}` : "-",
+        d.reason,
+      ]),
+    ];
+    if (rows.length === 1) lines.push("  (no runners)");
+    else lines.push(...table(rows));
+  }
+  const verb = report.config === "unchanged" ? "unchanged" : "would change";
+  lines.push(`config: ${verb} ${report.outputFile}`);
+  if (report.diff !== "") lines.push(report.diff.trimEnd());
+  else if (report.config === "would-change") {
+    lines.push("  (only masked tokens or file permissions differ)");
+  }
+  lines.push(
+    report.exitCode === ExitCode.Unreachable
+      ? "plan: incomplete, a GitLab could not be reached"
+      : report.exitCode === ExitCode.ChangesPending
+      ? "plan: changes pending; `register-runner sync` would apply them"
+      : "plan: nothing to do",
+  );
+  return lines.join("\n");
+}
+
+/** `check`'s report: what was validated. */
+export function formatCheckReport(report: CheckReport): string {
+  const lines = ["check: inputs are valid (offline: GitLab was not contacted)"];
+  for (const c of report.clients) {
+    const creds = [
+      c.personalAccessToken ? "personal access token" : undefined,
+      c.registrationToken ? "registration token" : undefined,
+      c.caFile ? `ca_file ${c.caFile}` : undefined,
+    ].filter((x) => x !== undefined);
+    lines.push(`${c.url}: ${creds.join(", ") || "no credentials"}`);
+  }
+  const rows = report.runners.map((r) => [r.key, r.description, r.tags.join(",")]);
+  if (rows.length > 0) lines.push(...table([["FILE", "RUNNER", "TAGS"], ...rows]));
+  else lines.push("  (no executor files)");
+  lines.push(`config: ${report.config} ${report.outputFile}`);
+  return lines.join("\n");
+}
+
+/** `unregister`'s report: what was (or would be) deleted. */
+export function formatUnregisterReport(report: UnregisterReport): string {
+  const lines: string[] = [];
+  const verb = report.done ? "deleted" : "would delete";
+  for (const c of report.clients) {
+    lines.push(`${c.url}:`);
+    if (c.deletions.length === 0) lines.push("  (no runners of this host and instance)");
+    lines.push(...table(c.deletions.map((d) => [
+      verb,
+      d.description,
+      d.by === "id" ? `#${d.runnerId}` : "(by its token)",
+    ])));
+  }
+  const config = report.done
+    ? `config: ${report.config} ${report.outputFile} (no runners left)`
+    : `config: ${
+      report.config === "unchanged" ? "unchanged" : "would be rewritten without runners"
+    } ${report.outputFile}`;
+  lines.push(config);
+  return lines.join("\n");
+}

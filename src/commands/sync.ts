@@ -1,0 +1,200 @@
+/**
+ * One sync: load → lock → observe every GitLab → plan → apply → render → atomic write.
+ * GitLabs are synced in parallel. A GitLab that cannot be reached keeps its last good runner
+ * sections (degraded start) unless `strict` is set; any other failure leaves config.toml untouched.
+ * The load → observe → plan stages are shared with `plan` (see `commands/pipeline.ts`).
+ *
+ * @module
+ */
+
+import { applyClientPlan, type ClientOutcome, type IssuedToken } from "../reconcile/apply.ts";
+import { writeFileAtomic } from "../runner_config/atomic_write.ts";
+import { type JournalEntry, TokenJournal } from "../runner_config/journal.ts";
+import { withLock } from "../runner_config/lock.ts";
+import {
+  keepRotatedTokens,
+  renderRunners,
+  renderSiteConfig,
+  type RunnerCredentials,
+} from "./config_out.ts";
+import {
+  loadInputs,
+  noFallbackError,
+  overlayJournal,
+  type PipelineOptions,
+  planEachClient,
+  readPlanningState,
+} from "./pipeline.ts";
+import { GitLabUnreachableError } from "../kernel/errors.ts";
+import { loadLocalConfig, normalizeUrl } from "../inputs/mod.ts";
+import type { LocalRunner, Site } from "../kernel/model.ts";
+import type { ClientPlan } from "../reconcile/planner.ts";
+import { expiryWarnings } from "../runner_config/token_lifetime.ts";
+
+/** Options of one sync. */
+export interface SyncOptions extends PipelineOptions {
+  /** Fail instead of keeping the last good config when a GitLab is unreachable. */
+  strict: boolean;
+  /** How long to wait for another run's lock. */
+  lockTimeoutMs: number;
+}
+
+/** What happened with one GitLab. */
+export type ClientReport =
+  | { url: string; status: "synced"; plan: ClientPlan; outcome: ClientOutcome }
+  | { url: string; status: "unreachable"; error: GitLabUnreachableError; kept: number };
+
+/** The result of a sync, for the reporter. */
+export interface SyncReport {
+  outputFile: string;
+  clients: ClientReport[];
+  config: "written" | "unchanged";
+  warnings: string[];
+}
+
+/** Runs one sync. Throws `RegisterRunnerError`s for the reporter. */
+export async function sync(options: SyncOptions): Promise<SyncReport> {
+  const { site, warnings } = await loadInputs(options);
+  const lockOptions = { timeoutMs: options.lockTimeoutMs, clock: options.env.clock };
+  return await withLock(
+    site.prefix,
+    site.instance,
+    lockOptions,
+    () => syncLocked(site, options, warnings),
+  );
+}
+
+async function syncLocked(
+  site: Site,
+  options: SyncOptions,
+  warnings: string[],
+): Promise<SyncReport> {
+  const { env } = options;
+  const state = await readPlanningState(site, options, warnings);
+  const { local, desired } = state;
+  const journal = new TokenJournal(state.journalPath);
+  // Tokens issued this run, so a GitLab that fails mid-run keeps them in its degraded sections.
+  const issuedThisRun: JournalEntry[] = [];
+  const persist = async (issued: IssuedToken) => {
+    const entry: JournalEntry = {
+      clientKey: issued.clientKey,
+      key: issued.desired.key,
+      description: issued.desired.description,
+      id: issued.id,
+      token: issued.token.reveal(),
+      tokenObtainedAt: issued.tokenObtainedAt,
+      tokenExpiresAt: issued.tokenExpiresAt,
+      event: issued.event === "read" ? "reset" : issued.event,
+    };
+    await journal.append(entry);
+    issuedThisRun.push(entry);
+  };
+
+  const results = await planEachClient(site, state, options, async ({ client, api, plan }) => {
+    const outcome = await applyClientPlan(plan, {
+      client: api,
+      registrationToken: client.registrationToken,
+      persist,
+      clock: env.clock,
+      logger: env.logger,
+    });
+    return { plan, outcome };
+  });
+
+  const reports: ClientReport[] = [];
+  const fatal: unknown[] = [];
+  results.forEach((r, i) => {
+    const client = site.clients[i]!;
+    if (r.status === "fulfilled") {
+      reports.push({
+        url: client.url,
+        status: "synced",
+        plan: r.value.plan,
+        outcome: r.value.outcome,
+      });
+    } else if (
+      r.reason instanceof GitLabUnreachableError && !options.strict && local !== undefined
+    ) {
+      // `kept` is counted once the fallback sections are rendered, below.
+      reports.push({ url: client.url, status: "unreachable", error: r.reason, kept: 0 });
+    } else {
+      fatal.push(r.reason);
+    }
+  });
+  if (fatal.length > 0) {
+    const first = fatal[0];
+    if (first instanceof GitLabUnreachableError && !options.strict && local === undefined) {
+      throw noFallbackError(first, site.outputFile);
+    }
+    throw first;
+  }
+
+  const applied = new Map<string, RunnerCredentials>();
+  for (const r of reports) {
+    if (r.status === "synced") {
+      for (const rr of r.outcome.runners) applied.set(rr.desired.key, rr);
+    }
+  }
+  const unreachable = new Set(
+    reports.filter((r) => r.status === "unreachable").map((r) => normalizeUrl(r.url)),
+  );
+  const fresh = await loadLocalConfig(site.outputFile).catch(() => undefined);
+  const known = overlayJournal(state.localRunners, issuedThisRun);
+  const rendered = keepRotatedTokens(
+    renderRunners(site, desired, applied, unreachable, known),
+    local,
+    fresh,
+  );
+  for (const r of reports) {
+    if (r.status !== "unreachable") continue;
+    r.kept = rendered.filter((x) => x.url === r.url).length;
+    const w =
+      `${r.error.message}; kept the last good config for ${r.kept} runner(s) (--strict fails instead)`;
+    env.logger.warn(w);
+    warnings.push(w);
+  }
+  for (const w of expiryWarnings(rendered, env.clock.now())) {
+    env.logger.warn(w);
+    warnings.push(w);
+  }
+  const text = renderSiteConfig(site, rendered);
+  const written = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
+  // The journal may go once the config holds its tokens, except tokens a later run still needs.
+  await journal.replace(tokensStillNeeded(site, unreachable, known, rendered));
+  return { outputFile: site.outputFile, clients: reports, config: written, warnings };
+}
+
+/**
+ * Tokens the written config drops but a later run needs: runners of a GitLab that could not be
+ * reached, that has no personal access token (so they cannot be listed), and whose executor file
+ * is gone. Deleting them takes their own token (`DELETE /runners`); without it they would be
+ * orphaned in GitLab. They stay in the journal until a run reaches that GitLab.
+ */
+export function tokensStillNeeded(
+  site: Site,
+  unreachable: ReadonlySet<string>,
+  known: LocalRunner[],
+  rendered: { name: string; url: string }[],
+): JournalEntry[] {
+  const written = new Set(rendered.map((r) => `${normalizeUrl(r.url)} ${r.name}`));
+  const unlistable = new Set(
+    site.clients.filter((c) => !c.personalAccessToken && unreachable.has(c.key)).map((c) => c.key),
+  );
+  const needed: JournalEntry[] = [];
+  for (const l of known) {
+    if (!l.token || l.url === undefined || l.name === undefined) continue;
+    const clientKey = normalizeUrl(l.url);
+    if (!unlistable.has(clientKey) || written.has(`${clientKey} ${l.name}`)) continue;
+    needed.push({
+      clientKey,
+      key: l.name,
+      description: l.name,
+      id: l.id ?? 0,
+      token: l.token.reveal(),
+      tokenObtainedAt: l.tokenObtainedAt ?? "0001-01-01T00:00:00Z",
+      tokenExpiresAt: l.tokenExpiresAt ?? null,
+      event: "registered",
+    });
+  }
+  return needed;
+}

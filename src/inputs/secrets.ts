@@ -1,0 +1,84 @@
+/**
+ * Secrets given inline or in files (`*_file` keys), including systemd credentials
+ * (`$CREDENTIALS_DIRECTORY/<name>`). Values are checked but never shown in messages.
+ *
+ * @module
+ */
+
+import { isAbsolute, join, resolve } from "node:path";
+import type { RuntimeEnv } from "../kernel/env.ts";
+import { InputError } from "../kernel/errors.ts";
+import { Secret } from "../kernel/secret.ts";
+import { readTextFile, statIfExists } from "./fs.ts";
+import { privacyProblem } from "./permissions.ts";
+
+/** The largest secret file read (64 KiB). */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+/** The longest token accepted (characters); real GitLab tokens are under 100. */
+export const MAX_SECRET_LENGTH = 4096;
+
+/** GitLab token prefixes (personal, runner, deploy, trigger… tokens and registration tokens). */
+const TOKEN_LIKE =
+  /(?:\b(?:glpat|glrtr?|gldt|glptt|glft|glimt|glagent|glcbt|glsoat|gloas|glffct|glwt)-|\bGR1348941)[A-Za-z0-9_.=-]+/g;
+
+/** Replaces anything shaped like a GitLab token in `text` with `[redacted]`. */
+export function maskTokens(text: string): string {
+  return text.replace(TOKEN_LIKE, "[redacted]");
+}
+
+/** True for a value like `{personal_access_token}` left from the Python tool's sample. */
+export function isPlaceholder(value: string): boolean {
+  return /^\s*\{[^{}]*\}\s*$/.test(value);
+}
+
+/** What is wrong with a (trimmed) secret value, without quoting it; undefined when fine. */
+export function secretValueProblem(value: string): string | undefined {
+  if (value === "") return "is empty";
+  if (value.length > MAX_SECRET_LENGTH) {
+    return `is ${value.length} characters long, more than the ${MAX_SECRET_LENGTH} a token may have`;
+  }
+  if (/[\s\p{Cc}]/u.test(value)) return "contains whitespace or control characters";
+  return undefined;
+}
+
+/**
+ * Where a `*_file` value points: `$CREDENTIALS_DIRECTORY/<value>` when the value is a bare name
+ * and that file exists (systemd `LoadCredential=`), else the value itself when absolute, else the
+ * value relative to `prefix`.
+ */
+export async function resolveSecretPath(
+  value: string,
+  prefix: string,
+  env: RuntimeEnv,
+): Promise<string> {
+  const credentials = env.getEnv("CREDENTIALS_DIRECTORY");
+  if (credentials && !value.includes("/") && value !== "." && value !== "..") {
+    const candidate = join(credentials, value);
+    if ((await statIfExists(candidate)) !== undefined) return candidate;
+  }
+  return isAbsolute(value) ? value : resolve(prefix, value);
+}
+
+/**
+ * Reads a secret file: must be private to its owner (when `checkPermissions`), a small regular
+ * UTF-8 file whose trimmed content is a plausible token. Throws InputError naming the path.
+ */
+export async function readSecretFile(path: string, checkPermissions: boolean): Promise<Secret> {
+  if (checkPermissions) {
+    const info = await statIfExists(path);
+    const problem = info && privacyProblem(path, info, "it holds a secret.");
+    if (problem) throw problem;
+  }
+  const text = await readTextFile(path, MAX_SECRET_FILE_BYTES);
+  const value = text.replace(/^\uFEFF/, "").trim();
+  const what = secretValueProblem(value);
+  if (what !== undefined) {
+    throw new InputError(`${path}: the secret in this file ${what}`, {
+      where: { file: path },
+      hint:
+        `Write only the token into ${path} (surrounding whitespace and a final newline are fine).`,
+    });
+  }
+  return new Secret(value);
+}

@@ -1,0 +1,138 @@
+/**
+ * The template `{prefix}/config.template.{instance}.toml`: gitlab-runner global settings (checked,
+ * then passed through) and `client_configs` (one entry per GitLab).
+ *
+ * @module
+ */
+
+import type { ClientConfig } from "../kernel/model.ts";
+import { loadClient } from "./clients.ts";
+import type { LoadContext } from "./context.ts";
+import { InputError } from "../kernel/errors.ts";
+import { statIfExists } from "./fs.ts";
+import { GLOBAL_KEYS, lookup, suggestion } from "./keys.ts";
+import { privacyProblem } from "./permissions.ts";
+import { readTomlDoc, SYNTAX_HINT, type TomlDoc } from "./toml_file.ts";
+import { checkValue, isTable } from "./values.ts";
+
+/** The template, validated as far as it could be. */
+export interface Template {
+  /** Global settings (everything but `client_configs`). */
+  globals: Record<string, unknown>;
+  /** The fully valid clients. */
+  clients: ClientConfig[];
+  /** Normalised URLs of every client whose URL is valid (even if other keys are not). */
+  clientKeys: string[];
+}
+
+const EXAMPLE = [
+  "concurrent = 4",
+  "",
+  "[[client_configs]]",
+  'url = "https://gitlab.example.com"',
+  'personal_access_token_file = "gitlab.example.com.token"',
+].join("\n");
+
+/**
+ * Loads and validates the template. Problems go to `ctx.problems`; returns undefined when the file
+ * cannot be read or parsed at all.
+ */
+export async function loadTemplate(
+  file: string,
+  executorDir: string,
+  ctx: LoadContext,
+): Promise<Template | undefined> {
+  const doc = await ctx.problems.capture(() => openTemplate(file, ctx));
+  if (doc === undefined) return undefined;
+  const globals = loadGlobals(doc, executorDir, ctx);
+  const clients: ClientConfig[] = [];
+  const clientKeys: string[] = [];
+  const raw = doc.data.client_configs;
+  const hint = `Add one [[client_configs]] table per GitLab, e.g.\n${EXAMPLE}`;
+  if (raw === undefined) {
+    ctx.problems.add(doc.error([], "has no `client_configs`", hint));
+  } else if (!Array.isArray(raw) || raw.length === 0) {
+    const what = Array.isArray(raw) ? "is empty" : "must be an array of tables";
+    ctx.problems.add(doc.error(["client_configs"], what, hint));
+  } else {
+    const firstIndex = new Map<string, number>();
+    for (const [index, entry] of raw.entries()) {
+      if (!isTable(entry)) {
+        ctx.problems.add(doc.error(["client_configs", index], "must be a table", hint));
+        continue;
+      }
+      const { client, key } = await loadClient(doc, index, entry, ctx);
+      if (key === undefined) continue;
+      const first = firstIndex.get(key);
+      if (first !== undefined) {
+        ctx.problems.add(doc.error(
+          ["client_configs", index, "url"],
+          `is the same GitLab as client_configs[${first}].url (${key})`,
+          "Keep one client_configs entry per GitLab.",
+        ));
+        continue;
+      }
+      firstIndex.set(key, index);
+      clientKeys.push(key);
+      if (client) clients.push(client);
+    }
+  }
+  return { globals, clients, clientKeys };
+}
+
+async function openTemplate(file: string, ctx: LoadContext): Promise<TomlDoc> {
+  const info = await statIfExists(file);
+  if (info === undefined) {
+    throw new InputError(`${file}: does not exist`, {
+      where: { file },
+      hint: `Create ${file} (chmod 600) with the gitlab-runner global settings and the GitLabs ` +
+        `to register with, e.g.\n${EXAMPLE}`,
+    });
+  }
+  if (ctx.checkPermissions && info.isFile) {
+    const problem = privacyProblem(file, info, "it may hold tokens.");
+    if (problem) ctx.problems.add(problem);
+  }
+  return await readTomlDoc(file, SYNTAX_HINT);
+}
+
+function loadGlobals(
+  doc: TomlDoc,
+  executorDir: string,
+  ctx: LoadContext,
+): Record<string, unknown> {
+  const globals: Record<string, unknown> = {};
+  const known = Object.keys(GLOBAL_KEYS);
+  for (const [key, value] of Object.entries(doc.data)) {
+    if (key === "client_configs") continue;
+    if (key === "runners") {
+      ctx.problems.add(doc.error(
+        ["runners"],
+        "runners must not be defined in the template; each runner comes from an executor file",
+        `Move each [[runners]] entry into its own file ${executorDir}/NAME.toml, with its keys ` +
+          "at the top level ([runners.docker] becomes [docker]), then remove it from the template.",
+      ));
+      continue;
+    }
+    globals[key] = value;
+    const expect = lookup(GLOBAL_KEYS, key);
+    if (expect === undefined) {
+      ctx.warnings.push(doc.warning(
+        [key],
+        `unknown gitlab-runner global key.${suggestion(key, [...known, "client_configs"])} ` +
+          "It is passed through to config.toml unchanged.",
+      ));
+      continue;
+    }
+    const wrong = checkValue(value, expect);
+    if (wrong !== undefined) ctx.problems.add(doc.error([key], wrong));
+    else if (key === "concurrent" && typeof value === "number" && value < 1) {
+      ctx.problems.add(doc.error(
+        [key],
+        `is ${value}; gitlab-runner refuses to start with less than 1`,
+        "Set concurrent to the number of jobs this host may run at once (at least 1).",
+      ));
+    }
+  }
+  return globals;
+}

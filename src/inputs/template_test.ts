@@ -1,0 +1,213 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { InputErrors } from "./problems.ts";
+import { loadSite } from "./site.ts";
+import {
+  FAKE_PAT,
+  inputErrorOf,
+  makePrefix,
+  shown,
+  tempDir,
+  testEnv,
+} from "../../tests/support/load_env.ts";
+
+const CLIENT =
+  '[[client_configs]]\nurl = "https://gitlab.example.com"\npersonal_access_token_file = "pat"\n';
+
+/** Loads a prefix with this template (and a `pat` file), no executors. */
+async function load(template: string, files: Record<string, string> = {}, vars = {}) {
+  const prefix = await makePrefix({ template, executors: {}, files: { pat: FAKE_PAT, ...files } });
+  return { prefix, ...(await loadSite({ prefix, instance: "main", env: testEnv(vars) })) };
+}
+
+/** The messages of the problems loading this template gives. */
+async function problems(template: string, files: Record<string, string> = {}): Promise<string[]> {
+  const prefix = await makePrefix({ template, executors: {}, files: { pat: FAKE_PAT, ...files } });
+  const error = await inputErrorOf(() => loadSite({ prefix, instance: "main", env: testEnv() }));
+  return error instanceof InputErrors ? error.problems.map(shown) : [shown(error)];
+}
+
+Deno.test("template: known globals pass through, unknown ones warn with a suggestion", async () => {
+  const { site, warnings } = await load(
+    'concurent = 4\nlog_level = "info"\nlisten_address = ":9252"\n[session_server]\nsession_timeout = 1800\n' +
+      CLIENT,
+  );
+  assert.deepEqual(site.globals, {
+    concurent: 4,
+    log_level: "info",
+    listen_address: ":9252",
+    session_server: { session_timeout: 1800 },
+  });
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0]!,
+    /key `concurent` \(line 1\): unknown gitlab-runner global key\. Did you mean `concurrent`\?/,
+  );
+});
+
+Deno.test("template: concurrent = 0, wrong types and [[runners]] are errors with lines", async () => {
+  const found = await problems(
+    'concurrent = 0\ncheck_interval = "3"\nlog_format = "xml"\n[[runners]]\nname = "x"\n' + CLIENT,
+  );
+  assert.equal(found.length, 4);
+  assert.match(found[0]!, /key `concurrent` \(line 1\): is 0; gitlab-runner refuses/);
+  assert.match(found[1]!, /key `check_interval` \(line 2\): must be an integer, not a string/);
+  assert.match(
+    found[2]!,
+    /key `log_format` \(line 3\): must be one of "runner", "text", "json", not "xml"/,
+  );
+  assert.match(found[3]!, /key `runners` \(line 4\): runners must not be defined in the template/);
+});
+
+Deno.test("template: client_configs is required, non-empty, and made of tables", async () => {
+  assert.match((await problems("concurrent = 1\n"))[0]!, /has no `client_configs`/);
+  assert.match(
+    (await problems("client_configs = []\n"))[0]!,
+    /`client_configs` \(line 1\): is empty/,
+  );
+  assert.match((await problems('client_configs = "x"\n'))[0]!, /must be an array of tables/);
+  assert.match(
+    (await problems("client_configs = [1]\n"))[0]!,
+    /`client_configs\[0\]` \(line 1\): must be a table/,
+  );
+});
+
+Deno.test("template: inline and [[client_configs]] forms load the same clients", async () => {
+  const inline = await load(
+    'client_configs = [{ url = "https://gitlab.example.com", personal_access_token_file = "pat" }]\n',
+  );
+  const tables = await load(CLIENT);
+  assert.deepEqual(
+    inline.site.clients.map((c) => [c.url, c.key, c.personalAccessToken?.reveal()]),
+    tables.site.clients.map((c) => [c.url, c.key, c.personalAccessToken?.reveal()]),
+  );
+});
+
+Deno.test("template: credentials: inline, _file relative or absolute, systemd credentials", async () => {
+  const inline = await load(
+    `[[client_configs]]\nurl = "https://a.example"\npersonal_access_token = " ${FAKE_PAT} "\n`,
+  );
+  assert.equal(inline.site.clients[0]?.personalAccessToken?.reveal(), FAKE_PAT);
+
+  const secretDir = await tempDir();
+  await Deno.writeTextFile(join(secretDir, "reg"), "  GR1348941fake-0000\n\n", { mode: 0o600 });
+  const both = await load(
+    `[[client_configs]]\nurl = "https://a.example"\npersonal_access_token_file = "sub/pat"\n` +
+      `registration_token_file = "${join(secretDir, "reg")}"\n`,
+    { "sub/pat": `${FAKE_PAT}\n` },
+  );
+  assert.equal(both.site.clients[0]?.personalAccessToken?.reveal(), FAKE_PAT);
+  assert.equal(both.site.clients[0]?.registrationToken?.reveal(), "GR1348941fake-0000");
+
+  const credentials = await tempDir();
+  await Deno.writeTextFile(join(credentials, "gitlab-pat"), "glpat-fake-credential", {
+    mode: 0o600,
+  });
+  const systemd = await load(
+    '[[client_configs]]\nurl = "https://a.example"\npersonal_access_token_file = "gitlab-pat"\n' +
+      '[[client_configs]]\nurl = "https://b.example"\npersonal_access_token_file = "pat"\n',
+    {},
+    { CREDENTIALS_DIRECTORY: credentials },
+  );
+  assert.equal(systemd.site.clients[0]?.personalAccessToken?.reveal(), "glpat-fake-credential");
+  assert.equal(systemd.site.clients[1]?.personalAccessToken?.reveal(), FAKE_PAT);
+});
+
+Deno.test("template: credential mistakes are errors at the right key", async () => {
+  const found = await problems(
+    [
+      "[[client_configs]]",
+      'url = "https://a.example"',
+      `personal_access_token = "${FAKE_PAT}"`,
+      'personal_access_token_file = "pat"',
+      "[[client_configs]]",
+      'url = "https://b.example"',
+      "[[client_configs]]",
+      'url = "https://c.example"',
+      'registration_token_file = "missing"',
+      "[[client_configs]]",
+      'url = "https://d.example"',
+      'personal_access_token_file = "empty"',
+      "[[client_configs]]",
+      'url = "https://e.example"',
+      'personal_access_token = "two words"',
+      "[[client_configs]]",
+      'url = "https://f.example"',
+      "personal_access_token_file = 7",
+    ].join("\n"),
+    { empty: "\n \n" },
+  );
+  assert.equal(found.length, 6, found.join("\n---\n"));
+  assert.match(
+    found[0]!,
+    /`client_configs\[0\]\.personal_access_token_file` \(line 4\): is set together with `personal_access_token`/,
+  );
+  assert.match(found[1]!, /`client_configs\[1\]` \(line 5\): has no credential/);
+  assert.match(
+    found[2]!,
+    /`client_configs\[2\]\.registration_token_file` \(line 9\): points at .*\/missing, which does not exist/,
+  );
+  assert.match(
+    found[3]!,
+    /`client_configs\[3\]\.personal_access_token_file` \(line 12\): .*\/empty: the secret in this file is empty/,
+  );
+  assert.match(
+    found[4]!,
+    /`client_configs\[4\]\.personal_access_token` \(line 15\): value contains whitespace/,
+  );
+  assert.match(
+    found[5]!,
+    /`client_configs\[5\]\.personal_access_token_file` \(line 18\): must be a string, not an integer/,
+  );
+  assert.doesNotMatch(found.join("\n"), /glpat-fake|two words/);
+});
+
+Deno.test("template: unknown client keys are errors with a suggestion", async () => {
+  const found = await problems(CLIENT + 'registraton_token = "x"\nadmin_token = "y"\n');
+  assert.match(
+    found[0]!,
+    /`client_configs\[0\]\.registraton_token` \(line 4\): unknown key.*Did you mean `registration_token`\?/,
+  );
+  assert.match(
+    found[1]!,
+    /`client_configs\[0\]\.admin_token` \(line 5\): unknown key.*Did you mean `registration_token`\?/,
+  );
+});
+
+Deno.test("template: URLs are checked and duplicates found after normalising", async () => {
+  const found = await problems(
+    CLIENT +
+      '[[client_configs]]\nurl = "HTTPS://GitLab.Example.com/"\npersonal_access_token_file = "pat"\n' +
+      '[[client_configs]]\nurl = "https://x.example/?a=b"\npersonal_access_token_file = "pat"\n' +
+      '[[client_configs]]\npersonal_access_token_file = "pat"\n',
+  );
+  assert.equal(found.length, 3, found.join("\n"));
+  assert.match(
+    found[0]!,
+    /`client_configs\[1\]\.url` \(line 5\): is the same GitLab as client_configs\[0\]\.url/,
+  );
+  assert.match(found[1]!, /`client_configs\[2\]\.url` \(line 8\): must not contain a query/);
+  assert.match(found[2]!, /`client_configs\[3\]\.url` \(line 10\): is missing/);
+});
+
+Deno.test("template: ca_file must be an existing PEM bundle, relative to the prefix", async () => {
+  const pem = "-----BEGIN CERTIFICATE-----\nMIIfake\n-----END CERTIFICATE-----\n";
+  const { prefix, site } = await load(CLIENT + 'ca_file = "certs/ca.pem"\n', {
+    "certs/ca.pem": pem,
+  });
+  assert.equal(site.clients[0]?.caFile, join(prefix, "certs/ca.pem"));
+  const found = await problems(
+    CLIENT + 'ca_file = "nope.pem"\n[[client_configs]]\nurl = "https://b.example"\n' +
+      'personal_access_token_file = "pat"\nca_file = "pat"\n',
+  );
+  assert.match(found[0]!, /`client_configs\[0\]\.ca_file` \(line 4\): .*nope\.pem: does not exist/);
+  assert.match(found[1]!, /`client_configs\[1\]\.ca_file` \(line 8\): .* holds no PEM certificate/);
+});
+
+Deno.test("template: a client with only a registration token loads with a warning", async () => {
+  const { site, warnings } = await load(
+    '[[client_configs]]\nurl = "https://a.example"\nregistration_token = "GR1348941fake"\n',
+  );
+  assert.equal(site.clients[0]?.personalAccessToken, undefined);
+  assert.match(warnings[0]!, /`client_configs\[0\]` \(line 1\): has no personal_access_token/);
+});

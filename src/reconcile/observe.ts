@@ -1,0 +1,130 @@
+/**
+ * Reads what one GitLab holds for this host and instance: the owned runners (listing filtered by
+ * the host and instance tags, then details) and the verdict on each local token.
+ *
+ * Round trips: the listing is queued first, so it never waits behind the token checks; the details
+ * of runners the local config knows (by id) are read alongside it, speculatively; the token checks
+ * run alongside both; any other owned runner's details read starts as soon as the page listing it
+ * arrives. An unchanged restart therefore costs one round trip (two with more than one page) when
+ * the concurrency pool is large enough, and otherwise keeps the pool full until done.
+ *
+ * Requests: every listing page, one `POST /runners/verify` per local token, one `GET
+ * /runners/:id` per listed runner with an owned description. The details read cannot be skipped:
+ * the listing has no `tag_list`, `run_untagged`, `locked`, `access_level`, `maximum_timeout` or
+ * `maintenance_note`, and the `tag_list` filter proves only that a runner carries *at least* the
+ * given tags, never that it has no extra ones (see the README, "Performance").
+ *
+ * @module
+ */
+
+import { isOwnedDescription } from "../desired/runners.ts";
+import { GitLabApiError } from "../kernel/errors.ts";
+import type { GitLabClient, RunnerDetails, RunnerSummary } from "../gitlab/client.ts";
+import type { LocalRunner, Observation, ObservedRunner, TokenCheck } from "../kernel/model.ts";
+
+/** What {@link observeClient} needs. */
+export interface ObserveInput {
+  client: GitLabClient;
+  clientKey: string;
+  hostname: string;
+  instance: string;
+  /** Local runners of this GitLab whose tokens should be checked. */
+  local: LocalRunner[];
+  /** The host's gitlab-runner `system_id`, sent with verify so GitLab records no phantom manager. */
+  systemId: string | undefined;
+  /** False when there is no personal access token: the runners cannot be listed. */
+  canList: boolean;
+}
+
+/** Observes one GitLab. Throws the client's typed errors (the first one to happen). */
+export async function observeClient(input: ObserveInput): Promise<Observation> {
+  const { client } = input;
+  // Started first: the listing heads the pool's queue, and details reads hang off it.
+  const owned = input.canList ? listOwned(input) : Promise.resolve(undefined);
+  const checks = Promise.all(
+    input.local.filter((l) => l.token !== undefined).map(async (l) => {
+      const check = await client.verifyRunner(l.token!, input.systemId);
+      return [l.index, check] as [number, TokenCheck];
+    }),
+  );
+  const [tokenChecks, ownedRunners] = await Promise.all([checks, owned]);
+  return {
+    clientKey: input.clientKey,
+    tokenChecks: new Map(tokenChecks),
+    ...(ownedRunners === undefined ? {} : { owned: ownedRunners }),
+  };
+}
+
+/** Lists this host's runners and reads the details of those with an owned description. */
+async function listOwned(input: ObserveInput): Promise<ObservedRunner[]> {
+  const { client, hostname, instance } = input;
+  const isCandidate = (r: RunnerSummary) =>
+    isOwnedDescription(r.description ?? "", hostname, instance);
+  const details = new Map<number, Promise<RunnerDetails>>();
+  // Rejects with the first failed details read, so a failure ends the wait even mid-listing.
+  let fail: (error: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
+
+  // Speculative reads: the local config names its runners' ids, so their details need not wait
+  // for the listing (an unchanged restart then costs one round trip). Only the listing decides
+  // which runners are considered: a speculative read of any other id is dropped, whatever its
+  // outcome. For a listed runner its outcome counts, except a 404 (gone by the time of the read,
+  // listed after): that runner is read again.
+  const speculative = new Map<number, Promise<{ details: RunnerDetails } | { error: unknown }>>();
+  const read = (id: number): Promise<RunnerDetails> => {
+    const early = speculative.get(id);
+    const result = early === undefined ? client.getRunner(id) : early.then((r) => {
+      if ("details" in r) return r.details;
+      if (r.error instanceof GitLabApiError && r.error.status === 404) return client.getRunner(id);
+      throw r.error;
+    });
+    result.catch(fail);
+    return result;
+  };
+  const onPage = (runners: RunnerSummary[]) => {
+    for (const r of runners) {
+      if (!isCandidate(r) || details.has(r.id)) continue;
+      details.set(r.id, read(r.id));
+    }
+  };
+  // The listing is queued first; then the speculative reads.
+  const listing = client.listRunners([hostname, instance], { onPage });
+  for (const id of new Set(input.local.flatMap((l) => (l.id === undefined ? [] : [l.id])))) {
+    speculative.set(
+      id,
+      client.getRunner(id).then((details) => ({ details }), (error) => ({ error })),
+    );
+  }
+  const listed = await Promise.race([listing, failed]);
+  const candidates = listed.filter(isCandidate);
+  const all = await Promise.race([
+    Promise.all(candidates.map((r) => details.get(r.id) ?? read(r.id))),
+    failed,
+  ]);
+  const owned: ObservedRunner[] = [];
+  for (const d of all) {
+    // Ownership needs both tags and the description; re-check on the details GitLab returned.
+    if (!d.tag_list.includes(hostname) || !d.tag_list.includes(instance)) continue;
+    if (!isOwnedDescription(d.description, hostname, instance)) continue;
+    owned.push(observed(d));
+  }
+  return owned;
+}
+
+function observed(d: RunnerDetails): ObservedRunner {
+  return {
+    id: d.id,
+    description: d.description,
+    tags: d.tag_list,
+    attributes: {
+      run_untagged: d.run_untagged,
+      locked: d.locked,
+      paused: d.paused,
+      access_level: d.access_level,
+      maximum_timeout: d.maximum_timeout === 0 ? null : d.maximum_timeout,
+      maintenance_note: d.maintenance_note,
+    },
+    ...(d.token === undefined ? {} : { token: d.token }),
+  };
+}
