@@ -37,8 +37,6 @@ export interface PipelineOptions {
   timeoutMs: number;
   /** Refuse group/other-accessible inputs (default true; tests on odd filesystems may turn it off). */
   checkPermissions: boolean;
-  /** Where gitlab-runner's machine id comes from (for `system_id`). */
-  machineIdFile?: string;
   /** Requests in flight per GitLab. */
   concurrency: number;
   /** `--tag-schema`: JSON Schema file the tag properties must satisfy. */
@@ -81,7 +79,7 @@ export async function loadInputs(
 /** Reads config.toml, the journal and the system id. Reads only. */
 export async function readLocalState(
   site: Site,
-  options: Pick<PipelineOptions, "env" | "machineIdFile">,
+  options: Pick<PipelineOptions, "env">,
 ): Promise<LocalState> {
   const { env } = options;
   const local = await loadLocalConfig(site.outputFile);
@@ -94,7 +92,7 @@ export async function readLocalState(
       `found ${journaled.length} token(s) journaled by an interrupted run in ${path}; adopting them`,
     );
   }
-  const systemId = await readSystemId(site.prefix, options.machineIdFile);
+  const systemId = await readSystemId(site.prefix);
   return { local, localRunners, journalPath: path, systemId };
 }
 

@@ -34,8 +34,6 @@ export interface GatherOptions {
   captureTagsProgram?: string | undefined;
   /** The loaded site: needed to run the capture program once per executor file. */
   site?: Site | undefined;
-  /** How long the capture program may run, per executor (default 10 s). */
-  captureTimeoutMs?: number | undefined;
 }
 
 /**
@@ -79,7 +77,7 @@ export async function gatherHostFacts(options: GatherOptions): Promise<HostFacts
     if (options.site === undefined) {
       throw new Error("--capture-tags needs the site: pass it to gatherHostFacts");
     }
-    host.captured = await captureAll(program, options.site, host, options.captureTimeoutMs);
+    host.captured = await captureAll(program, options.site, host);
     host.captureProgram = program;
   }
   return host;
@@ -90,7 +88,6 @@ async function captureAll(
   program: string,
   site: Site,
   host: HostFacts,
-  timeoutMs: number | undefined,
 ): Promise<Map<string, TagProperties>> {
   const runs = site.executors.map((spec) => {
     const base = baseTagProperties(spec, site.instance, host);
@@ -103,7 +100,7 @@ async function captureAll(
       env_tags: base.envTags,
       properties: base.properties,
     };
-    return runCapture({ program, input, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    return runCapture({ program, input });
   });
   const results = await Promise.allSettled(runs);
   const captured = new Map<string, TagProperties>();

@@ -20,7 +20,7 @@ import { revealed, secretsIn } from "./body.ts";
 import { gitlabMessageOf, isInsufficientScope, OutcomeUnknownError } from "./errors.ts";
 import { describe, isConnectFailure, isTlsFailure } from "./net_errors.ts";
 import { Pool } from "./pool.ts";
-import { type BackoffPolicy, DEFAULT_BACKOFF, retryWait } from "./retry.ts";
+import { DEFAULT_BACKOFF, retryWait } from "./retry.ts";
 
 /** HTTP methods the client uses. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -90,8 +90,6 @@ export interface RequesterOptions {
   maxAttempts?: number | undefined;
   /** The fetch client (connection pool, CA certificates); default: fetch's own. */
   httpClient?: Deno.HttpClient | undefined;
-  /** Backoff tunables. */
-  backoff?: BackoffPolicy | undefined;
 }
 
 type Attempt =
@@ -123,7 +121,6 @@ export class Requester {
   readonly #deadline: number;
   readonly #maxAttempts: number;
   readonly #http: Deno.HttpClient | undefined;
-  readonly #backoff: BackoffPolicy;
 
   /** Creates a requester; nothing is sent until {@link send}. */
   constructor(options: RequesterOptions) {
@@ -138,7 +135,6 @@ export class Requester {
       defaultAttemptTimeout(this.#deadline - this.#env.clock.now().getTime());
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#http = options.httpClient;
-    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
   /** Remembers a secret (e.g. a token GitLab just issued) so that later messages redact it too. */
@@ -261,7 +257,7 @@ export class Requester {
         attempt,
         now,
         () => this.#env.random(),
-        this.#backoff,
+        DEFAULT_BACKOFF,
       );
       if (now + wait.ms >= this.#deadline) {
         throw new GitLabUnreachableError(

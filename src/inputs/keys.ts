@@ -7,7 +7,7 @@
 
 import type { Expect } from "./values.ts";
 
-/** gitlab-runner global keys (gitlab-api.md §5.1) allowed in the template, with their types. */
+/** gitlab-runner global keys (its `Config` struct in `common/config.go`) allowed in the template, with their types. */
 export const GLOBAL_KEYS: Readonly<Record<string, Expect>> = {
   concurrent: "integer",
   check_interval: "integer",
@@ -60,7 +60,7 @@ export const GENERATED_KEYS: Readonly<Record<string, string>> = {
 };
 
 /**
- * gitlab-runner `[[runners]]` keys (gitlab-api.md §5.2) that an executor file may set and that
+ * gitlab-runner `[[runners]]` keys (its `RunnerConfig`/`RunnerSettings` in `common/config.go`) that an executor file may set and that
  * pass through to config.toml. Types are checked only where gitlab-runner's are certain.
  */
 export const RUNNER_KEYS: Readonly<Record<string, Expect>> = {

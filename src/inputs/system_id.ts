@@ -1,5 +1,5 @@
 /**
- * The host's gitlab-runner `system_id` (gitlab-api.md §5.7), sent with `POST /runners/verify` so
+ * The host's gitlab-runner `system_id` (gitlab-runner `common/system_id_state.go`), sent with `POST /runners/verify` so
  * GitLab records no phantom runner manager. Read-only: nothing is ever written.
  *
  * @module

@@ -27,8 +27,8 @@ export interface Logger {
 export interface Clock {
   /** The current time. */
   now(): Date;
-  /** Resolves after `ms` milliseconds, or rejects with the signal's reason when it aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
 }
 
 /** Everything register-runner takes from the host besides files. */
@@ -46,25 +46,5 @@ export interface RuntimeEnv {
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => new Date(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-    }),
-};
-
-/** A logger that drops everything (for tests that do not look at logs). */
-export const silentLogger: Logger = {
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

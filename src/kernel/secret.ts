@@ -1,7 +1,9 @@
 /**
  * A wrapper that keeps tokens out of logs: printing, string-interpolating or JSON-encoding a
- * {@link Secret} shows `[redacted]`; only {@link Secret.reveal} gives the value, and only the
- * GitLab client and the config writer call it.
+ * {@link Secret} shows `[redacted]`; only {@link Secret.reveal} gives the value. It is called only
+ * where a token must leave the process: the GitLab client (request headers and bodies, and
+ * redaction of replies), the config renderer (`runner_config/render.ts`) and the token journal
+ * (`commands/sync.ts`). Tests may call it on fake tokens.
  *
  * @module
  */

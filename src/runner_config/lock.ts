@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { type Clock, systemClock } from "../kernel/env.ts";
 import { LockedError } from "../kernel/errors.ts";
 
-/** How long {@link acquireLock} waits by default before giving up. */
-export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+/** How long {@link acquireLock} waits by default before giving up (the default of `--lock-timeout`). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 120_000;
 
 /** How often a waiting {@link acquireLock} retries. */
 const POLL_MS = 100;

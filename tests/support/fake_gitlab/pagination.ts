@@ -1,6 +1,6 @@
 /**
  * GitLab's offset pagination: `page`/`per_page` and the `Link`, `x-page`, `x-per-page`,
- * `x-next-page`, `x-prev-page`, `x-total`, `x-total-pages` headers (`gitlab-api.md` §1.4).
+ * `x-next-page`, `x-prev-page`, `x-total`, `x-total-pages` headers (GitLab `lib/api/helpers/pagination.rb` via `use :pagination` in `lib/api/ci/runners.rb`).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Response builders with GitLab's exact error bodies (see `gitlab-api.md` §1.2).
+ * Response builders with GitLab's exact error bodies (GitLab `lib/api/helpers.rb` and the rescue handlers in `lib/api/api.rb`).
  *
  * @module
  */

@@ -1,6 +1,7 @@
 /**
  * A fake GitLab REST API (v4) for runner management, served on 127.0.0.1 with `Deno.serve`.
- * It follows `gitlab-api.md`: status codes, error bodies, pagination headers, AND tag
+ * It models GitLab's source (`lib/api/ci/runners.rb`, `lib/api/ci/runner.rb`, `lib/api/user_runners.rb`; each
+ * route file cites what it follows): status codes, error bodies, pagination headers, AND tag
  * filtering, token formats and version switches, plus fault injection for retry and crash tests.
  *
  * ```ts
