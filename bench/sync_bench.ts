@@ -12,7 +12,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { HOST, ROOT, runCli } from "../tests/support/harness.ts";
+import { HOST, ROOT, runCli } from "../tests/support/cli.ts";
 import {
   expectedRequests,
   expectedRounds,

@@ -9,7 +9,7 @@
 import { type FakeGitLabOptions, startFakeGitLab } from "../tests/support/fake_gitlab/server.ts";
 import type { ConnectionStats, FakeGitLab } from "../tests/support/fake_gitlab/server.ts";
 import type { RecordedRequest } from "../tests/support/fake_gitlab/server.ts";
-import { Prefix } from "../tests/support/harness.ts";
+import { Prefix } from "../tests/support/prefix.ts";
 
 /** `fresh`: nothing in GitLab nor on disk. `restart`: everything in sync already. */
 export type Scenario = "fresh" | "restart";

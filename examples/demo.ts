@@ -11,7 +11,7 @@
 
 import { fileURLToPath } from "node:url";
 import { startFakeGitLab } from "../tests/support/fake_gitlab/server.ts";
-import { DENO_RUN_CLI } from "../tests/support/harness.ts";
+import { DENO_RUN_CLI } from "../tests/support/cli.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXAMPLE = `${ROOT}examples/prefix`;

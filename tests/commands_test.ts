@@ -8,16 +8,9 @@ import { parse } from "smol-toml";
 import type { JsonDocument } from "../src/commands/output.ts";
 import { HELP } from "../src/cli/options.ts";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
-import {
-  assertNoSecrets,
-  HOST,
-  Prefix,
-  ROOT,
-  runCli,
-  type RunResult,
-  secretsOf,
-  withSetup,
-} from "./support/harness.ts";
+import { HOST, ROOT, runCli, type RunResult } from "./support/cli.ts";
+import { assertNoSecrets, secretsOf, withSetup } from "./support/e2e.ts";
+import { Prefix } from "./support/prefix.ts";
 
 async function standardPrefix(gitlab: FakeGitLab, prefix: Prefix): Promise<void> {
   await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);

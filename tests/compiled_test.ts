@@ -13,7 +13,9 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { compileTarget, hostTarget } from "../scripts/compile.ts";
 import { VERSION } from "../src/kernel/version.ts";
 import { startFakeGitLab } from "./support/fake_gitlab/server.ts";
-import { assertNoSecrets, HOST, Prefix, runCli } from "./support/harness.ts";
+import { HOST, runCli } from "./support/cli.ts";
+import { assertNoSecrets } from "./support/e2e.ts";
+import { Prefix } from "./support/prefix.ts";
 
 /** A built binary, or why there is none. */
 type Build = { binary: string; dir: string } | { reason: string };

@@ -5,13 +5,12 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
-import { runCli } from "./support/harness.ts";
+import { runCli, spawnCli } from "./support/cli.ts";
 import {
   assertConverged,
   countRequests,
   descriptionsOf,
   expectOk,
-  spawnCli,
   withSetup,
   writeSite,
 } from "./support/e2e.ts";

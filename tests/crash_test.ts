@@ -7,20 +7,19 @@
 
 import { equal, ok } from "node:assert/strict";
 import type { FakeGitLab, RecordedRequest } from "./support/fake_gitlab/server.ts";
-import type { Prefix } from "./support/harness.ts";
-import { runCli } from "./support/harness.ts";
-import { seededRandom } from "./support/fixtures.ts";
+import { runCli, spawnCli } from "./support/cli.ts";
 import {
   assertConverged,
   countRequests,
   descriptionsOf,
   expectOk,
   ownRunners,
-  spawnCli,
   withSetup,
   writeExecutor,
   writeSite,
 } from "./support/e2e.ts";
+import { seededRandom } from "./support/fixtures.ts";
+import type { Prefix } from "./support/prefix.ts";
 
 const FIRST = ["shell", "cpu", "gpu", "batch"];
 const AFTER_CHANGES = ["shell", "cpu", "gpu", "extra"];

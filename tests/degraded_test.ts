@@ -7,8 +7,9 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { type FakeGitLab, startFakeGitLab } from "./support/fake_gitlab/server.ts";
-import { HOST, type Prefix, runCli } from "./support/harness.ts";
+import { HOST, runCli, spawnCli } from "./support/cli.ts";
 import {
+  assertNoSecrets,
   countRequests,
   descriptionsOf,
   expectOk,
@@ -16,26 +17,18 @@ import {
   ownRunners,
   secretsOf,
   sectionsOf,
-  spawnCli,
   withSetup,
   writeExecutor,
   writeSite,
 } from "./support/e2e.ts";
-import { assertNoSecrets } from "./support/harness.ts";
+import { closedPort } from "./support/http_server.ts";
+import type { Prefix } from "./support/prefix.ts";
 
 const NAMES = ["shell", "cpu", "gpu"];
 
 /** name → [url, id, token] of every section: what gitlab-runner needs, in a comparable form. */
 function meaning(text: string | undefined): Record<string, unknown[]> {
   return Object.fromEntries(sectionsOf(text).map((s) => [s.name, [s.url, s.id, s.token]]));
-}
-
-/** A loopback port nothing listens on. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** Syncs `names` once so there is a last good config; returns its text. */

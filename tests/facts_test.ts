@@ -5,8 +5,9 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
-import { HOST, type Prefix, ROOT, runCli, type RunResult } from "./support/harness.ts";
+import { HOST, ROOT, runCli, type RunResult } from "./support/cli.ts";
 import { ownRunners, withSetup } from "./support/e2e.ts";
+import type { Prefix } from "./support/prefix.ts";
 
 const CPUINFO = `${ROOT}tests/fixtures/cpuinfo/`;
 const SCHEMA = `${ROOT}examples/tag_schema.json`;

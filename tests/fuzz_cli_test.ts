@@ -9,9 +9,17 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
-import { assertNoSecrets, type Prefix, runCli } from "./support/harness.ts";
+import { runCli } from "./support/cli.ts";
+import {
+  assertNoSecrets,
+  expectOk,
+  leftovers,
+  secretsOf,
+  withSetup,
+  writeSite,
+} from "./support/e2e.ts";
 import { seededRandom } from "./support/fixtures.ts";
-import { expectOk, leftovers, secretsOf, withSetup, writeSite } from "./support/e2e.ts";
+import type { Prefix } from "./support/prefix.ts";
 
 const NAMES = ["shell", "gpu"];
 

@@ -15,7 +15,8 @@ import {
   type Workload,
 } from "../bench/workload.ts";
 import { type FakeGitLab, startFakeGitLab } from "./support/fake_gitlab/server.ts";
-import { Prefix, runCli } from "./support/harness.ts";
+import { runCli } from "./support/cli.ts";
+import { Prefix } from "./support/prefix.ts";
 
 /** Runs the CLI once and returns the requests the fake saw during that run. */
 async function syncOnce(site: Workload, args: string[] = []) {

@@ -6,7 +6,7 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import type { RecordedRequest } from "./support/fake_gitlab/server.ts";
-import { runCli } from "./support/harness.ts";
+import { runCli } from "./support/cli.ts";
 import {
   assertConverged,
   countRequests,

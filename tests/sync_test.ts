@@ -9,15 +9,9 @@ import {
   optionsForVersion,
   startFakeGitLab,
 } from "./support/fake_gitlab/server.ts";
-import {
-  assertNoSecrets,
-  expectOk,
-  HOST,
-  Prefix,
-  runCli,
-  secretsOf,
-  withSetup,
-} from "./support/harness.ts";
+import { HOST, runCli } from "./support/cli.ts";
+import { assertNoSecrets, expectOk, secretsOf, withSetup } from "./support/e2e.ts";
+import { Prefix } from "./support/prefix.ts";
 
 async function standardPrefix(gitlab: FakeGitLab, prefix: Prefix): Promise<void> {
   await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);

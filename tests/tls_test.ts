@@ -6,7 +6,9 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import { type FakeGitLab, startFakeGitLab } from "./support/fake_gitlab/server.ts";
-import { assertNoSecrets, HOST, Prefix, runCli } from "./support/harness.ts";
+import { HOST, runCli } from "./support/cli.ts";
+import { assertNoSecrets } from "./support/e2e.ts";
+import { Prefix } from "./support/prefix.ts";
 
 /** A CA and a server certificate for 127.0.0.1, as PEM. */
 interface TestPki {

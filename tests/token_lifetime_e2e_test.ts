@@ -5,7 +5,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { runCli } from "./support/harness.ts";
+import { runCli } from "./support/cli.ts";
 import {
   assertConverged,
   countRequests,

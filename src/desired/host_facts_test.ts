@@ -2,9 +2,9 @@ import { deepStrictEqual as assertEquals, match, ok, rejects } from "node:assert
 import { desiredRunners } from "./runners.ts";
 import { InputError } from "../kernel/errors.ts";
 import { CPUINFO_ENV, gatherHostFacts, MACHINE_ENV } from "./host_facts.ts";
-import { testEnv } from "../../tests/support/load_env.ts";
-import type { ExecutorSpec } from "../kernel/model.ts";
+import { testEnv } from "../../tests/support/env.ts";
 import { executorSpec, siteOf } from "../../tests/support/fixtures.ts";
+import type { ExecutorSpec } from "../kernel/model.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/cpuinfo/", import.meta.url).pathname;
 const EXAMPLE_SCHEMA = new URL("../../examples/tag_schema.json", import.meta.url).pathname;
@@ -24,9 +24,11 @@ const site = siteOf;
 
 Deno.test("gatherHostFacts: CPU from REGISTER_RUNNER_CPUINFO/MACHINE, scheduler from PATH", async () => {
   const env = testEnv({
-    [CPUINFO_ENV]: `${FIXTURES}aws-graviton2-neoverse-n1.txt`,
-    [MACHINE_ENV]: "arm64",
-    PATH: `/nonexistent:${binWith(["bsub", "flux"])}`,
+    vars: {
+      [CPUINFO_ENV]: `${FIXTURES}aws-graviton2-neoverse-n1.txt`,
+      [MACHINE_ENV]: "arm64",
+      PATH: `/nonexistent:${binWith(["bsub", "flux"])}`,
+    },
   });
   const host = await gatherHostFacts({ env });
   assertEquals(host.cpu?.architecture, "aarch64");
@@ -38,7 +40,9 @@ Deno.test("gatherHostFacts: CPU from REGISTER_RUNNER_CPUINFO/MACHINE, scheduler 
 
 Deno.test("gatherHostFacts: an unreadable cpuinfo gives the generic family and says why", async () => {
   const host = await gatherHostFacts({
-    env: testEnv({ [CPUINFO_ENV]: "/nonexistent/cpuinfo", [MACHINE_ENV]: "ppc64le", PATH: "" }),
+    env: testEnv({
+      vars: { [CPUINFO_ENV]: "/nonexistent/cpuinfo", [MACHINE_ENV]: "ppc64le", PATH: "" },
+    }),
   });
   assertEquals(host.cpu, { architecture: "ppc64le", microarchitecture: "ppc64le", ancestors: [] });
   ok(host.cpuProblem !== undefined);
@@ -55,10 +59,12 @@ Deno.test("gatherHostFacts: schema and capture program, run once per executor fi
   );
   await Deno.chmod(program, 0o755);
   const env = testEnv({
-    [CPUINFO_ENV]: `${FIXTURES}ibm-power9-powernv.txt`,
-    [MACHINE_ENV]: "ppc64le",
-    PATH: binWith(["sbatch"]),
-    SYS_TYPE: "toss_4",
+    vars: {
+      [CPUINFO_ENV]: `${FIXTURES}ibm-power9-powernv.txt`,
+      [MACHINE_ENV]: "ppc64le",
+      PATH: binWith(["sbatch"]),
+      SYS_TYPE: "toss_4",
+    },
   });
   const s = site([spec("batch", "batch"), spec("shell", "shell")]);
   const host = await gatherHostFacts({
@@ -82,7 +88,7 @@ Deno.test("gatherHostFacts: schema and capture program, run once per executor fi
 
 Deno.test("gatherHostFacts: a bad schema or capture program is an InputError", async () => {
   await rejects(
-    gatherHostFacts({ env: testEnv({ PATH: "" }), tagSchemaFile: "/nonexistent.json" }),
+    gatherHostFacts({ env: testEnv({ vars: { PATH: "" } }), tagSchemaFile: "/nonexistent.json" }),
     (error) => error instanceof InputError && /tag schema/.test(error.message),
   );
   const program = `${binWith([])}/capture`;
@@ -90,7 +96,7 @@ Deno.test("gatherHostFacts: a bad schema or capture program is an InputError", a
   await Deno.chmod(program, 0o755);
   await rejects(
     gatherHostFacts({
-      env: testEnv({ PATH: "" }),
+      env: testEnv({ vars: { PATH: "" } }),
       site: site([spec("shell", "shell")]),
       captureTagsProgram: program,
     }),

@@ -9,14 +9,14 @@ import {
   RegistrationDisabledError,
   UserRunnersApiMissingError,
 } from "./client.ts";
+import { testEnv } from "../../tests/support/env.ts";
 import {
   type Handler,
   json,
   type Recorded,
   startServer,
-  testEnv,
   text,
-} from "../../tests/support/gitlab_testkit.ts";
+} from "../../tests/support/http_server.ts";
 
 const PAT = new Secret("glpat-CLIENTSECRET");
 const PARAMS: CreateRunnerParams = {

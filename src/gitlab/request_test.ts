@@ -10,14 +10,14 @@ import {
   type RequestSpec,
 } from "./request.ts";
 import { systemClock } from "../kernel/env.ts";
+import { testEnv } from "../../tests/support/env.ts";
 import {
   closedPort,
   type Handler,
   json,
   startServer,
-  testEnv,
   text,
-} from "../../tests/support/gitlab_testkit.ts";
+} from "../../tests/support/http_server.ts";
 
 const PAT = new Secret("glpat-SECRETSECRET");
 const GET: RequestSpec = {
@@ -424,7 +424,7 @@ Deno.test("default per-attempt timeout: a third of the budget, at most 20 s", as
     [1000, MAX_ATTEMPT_TIMEOUT_MS, MAX_ATTEMPT_TIMEOUT_MS],
   );
   // A 3 s budget: the first attempt hangs, is abandoned after 1 s, and the retry succeeds.
-  const env = { ...testEnv(0), clock: systemClock };
+  const env = { ...testEnv({ random: 0 }), clock: systemClock };
   const hang = (_req: unknown, i: number) =>
     i === 1
       ? new Promise<Response>((r) => setTimeout(() => r(json(200, [])), 1500))

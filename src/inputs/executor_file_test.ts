@@ -2,13 +2,15 @@ import assert from "node:assert/strict";
 import type { ExecutorSpec } from "../kernel/model.ts";
 import { InputErrors } from "./problems.ts";
 import { loadSite } from "./site.ts";
-import { inputErrorOf, makeStandardPrefix, shown, testEnv } from "../../tests/support/load_env.ts";
+import { testEnv } from "../../tests/support/env.ts";
+import { inputErrorOf, shown } from "../../tests/support/input_errors.ts";
+import { MINIMAL_SITE, Prefix } from "../../tests/support/prefix.ts";
 
 const HEAD = 'url = "https://gitlab.example.com"\n';
 
 /** Loads one executor file `x.toml`; returns its spec and the warnings. */
 async function load(text: string): Promise<{ spec: ExecutorSpec; warnings: string[] }> {
-  const prefix = await makeStandardPrefix({ "x.toml": text });
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: { "x.toml": text } })).dir;
   const { site, warnings } = await loadSite({ prefix, instance: "main", env: testEnv() });
   assert.equal(site.executors.length, 1);
   return { spec: site.executors[0]!, warnings };
@@ -16,7 +18,7 @@ async function load(text: string): Promise<{ spec: ExecutorSpec; warnings: strin
 
 /** The problems one executor file `x.toml` gives. */
 async function problems(text: string): Promise<string[]> {
-  const prefix = await makeStandardPrefix({ "x.toml": text });
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: { "x.toml": text } })).dir;
   const error = await inputErrorOf(() => loadSite({ prefix, instance: "main", env: testEnv() }));
   return error instanceof InputErrors ? error.problems.map(shown) : [shown(error)];
 }

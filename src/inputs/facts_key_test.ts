@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
 import { InputErrors } from "./problems.ts";
 import { loadSite } from "./site.ts";
-import { inputErrorOf, makeStandardPrefix, shown, testEnv } from "../../tests/support/load_env.ts";
+import { testEnv } from "../../tests/support/env.ts";
+import { inputErrorOf, shown } from "../../tests/support/input_errors.ts";
+import { MINIMAL_SITE, Prefix } from "../../tests/support/prefix.ts";
 
 const HEAD = 'url = "https://gitlab.example.com"\nexecutor = "batch"\n';
 
 async function load(text: string) {
-  const prefix = await makeStandardPrefix({ "x.toml": text });
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: { "x.toml": text } })).dir;
   return await loadSite({ prefix, instance: "main", env: testEnv() });
 }
 
 async function problems(text: string): Promise<string[]> {
-  const prefix = await makeStandardPrefix({ "x.toml": text });
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: { "x.toml": text } })).dir;
   const error = await inputErrorOf(() => loadSite({ prefix, instance: "main", env: testEnv() }));
   return error instanceof InputErrors ? error.problems.map(shown) : [shown(error)];
 }

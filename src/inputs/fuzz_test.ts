@@ -9,8 +9,10 @@ import { InputError } from "../kernel/errors.ts";
 import { indexKeyLines } from "./key_lines.ts";
 import { loadLocalConfig } from "./local_config.ts";
 import { loadSite } from "./site.ts";
+import { testEnv } from "../../tests/support/env.ts";
 import { seededRandom } from "../../tests/support/fixtures.ts";
-import { FAKE_PAT, makePrefix, tempDir, testEnv } from "../../tests/support/load_env.ts";
+import { FAKE_PAT, Prefix } from "../../tests/support/prefix.ts";
+import { tempDir } from "../../tests/support/temp.ts";
 
 const TEMPLATE = `concurrent = 4
 check_interval = 3
@@ -187,11 +189,11 @@ const ROUNDS = Number(Deno.env.get("LOAD_FUZZ_ROUNDS") ?? "200");
 
 Deno.test("fuzz: mutated templates load or fail with an InputError", async () => {
   const rand = seededRandom(0x5eed_0001);
-  const prefix = await makePrefix({
+  const prefix = (await Prefix.create({
     template: TEMPLATE,
     executors: { "docker.toml": EXECUTOR },
     files: { reg: "GR-fake-reg\n" },
-  });
+  })).dir;
   await loadSite({ prefix, instance: "main", env: testEnv() });
   const file = join(prefix, "config.template.main.toml");
   const seen = { ok: 0, "input-error": 0 };
@@ -205,11 +207,11 @@ Deno.test("fuzz: mutated templates load or fail with an InputError", async () =>
 
 Deno.test("fuzz: mutated executor files load or fail with an InputError", async () => {
   const rand = seededRandom(0x5eed_0002);
-  const prefix = await makePrefix({
+  const prefix = (await Prefix.create({
     template: TEMPLATE,
     executors: { "docker.toml": EXECUTOR },
     files: { reg: "GR-fake-reg\n" },
-  });
+  })).dir;
   await loadSite({ prefix, instance: "main", env: testEnv() });
   const file = join(prefix, "main", "docker.toml");
   const seen = { ok: 0, "input-error": 0 };
@@ -237,7 +239,8 @@ Deno.test("fuzz: mutated config.toml files load or fail with an InputError", asy
 
 Deno.test("fuzz: whole files of random bytes or huge values are InputErrors", async () => {
   const rand = seededRandom(0x5eed_0004);
-  const prefix = await makePrefix({ template: TEMPLATE, executors: { "docker.toml": EXECUTOR } });
+  const prefix =
+    (await Prefix.create({ template: TEMPLATE, executors: { "docker.toml": EXECUTOR } })).dir;
   const file = join(prefix, "main", "docker.toml");
   const inputs: Uint8Array[] = [
     Uint8Array.from({ length: 4096 }, () => Math.floor(rand() * 256)),

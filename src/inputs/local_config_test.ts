@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadLocalConfig } from "./local_config.ts";
-import { inputErrorOf, shown, tempDir } from "../../tests/support/load_env.ts";
+import { inputErrorOf, shown } from "../../tests/support/input_errors.ts";
+import { tempDir } from "../../tests/support/temp.ts";
 
 /** Writes `text` to a temporary config.main.toml and returns its path. */
 async function write(text: string): Promise<string> {

@@ -2,13 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatMode, privacyProblem } from "./permissions.ts";
 import { loadSite } from "./site.ts";
-import {
-  inputErrorOf,
-  makeStandardPrefix,
-  shown,
-  tempDir,
-  testEnv,
-} from "../../tests/support/load_env.ts";
+import { testEnv } from "../../tests/support/env.ts";
+import { inputErrorOf, shown } from "../../tests/support/input_errors.ts";
+import { MINIMAL_SITE, Prefix } from "../../tests/support/prefix.ts";
+import { tempDir } from "../../tests/support/temp.ts";
 import { InputErrors } from "./problems.ts";
 
 const SHELL = 'url = "https://gitlab.example.com"\nexecutor = "shell"\n';
@@ -39,7 +36,7 @@ Deno.test("privacyProblem: any group or other bit is refused, with the exact chm
 });
 
 Deno.test("loadSite: refuses an open prefix, executor dir, template, secret or executor file", async () => {
-  const prefix = await makeStandardPrefix({ "shell.toml": SHELL });
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: { "shell.toml": SHELL } })).dir;
   await Deno.chmod(prefix, 0o755);
   await Deno.chmod(join(prefix, "main"), 0o705);
   await Deno.chmod(join(prefix, "config.template.main.toml"), 0o644);
@@ -74,7 +71,7 @@ Deno.test("loadSite: refuses an open prefix, executor dir, template, secret or e
 });
 
 Deno.test("loadSite: a symlinked executor file is checked at its target", async () => {
-  const prefix = await makeStandardPrefix({});
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: {} })).dir;
   const outside = await tempDir();
   await Deno.writeTextFile(join(outside, "t.toml"), SHELL);
   await Deno.chmod(join(outside, "t.toml"), 0o644);

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isPlaceholder, readSecretFile, resolveSecretPath, secretValueProblem } from "./secrets.ts";
-import { inputErrorOf, tempDir, testEnv } from "../../tests/support/load_env.ts";
+import { testEnv } from "../../tests/support/env.ts";
+import { inputErrorOf } from "../../tests/support/input_errors.ts";
+import { tempDir } from "../../tests/support/temp.ts";
 
 Deno.test("isPlaceholder: the Python sample's {name} values", () => {
   assert.ok(isPlaceholder("{personal_access_token}"));
@@ -41,7 +43,7 @@ Deno.test("readSecretFile: trims, refuses empty, open and oversized files", asyn
 Deno.test("resolveSecretPath: credentials directory, absolute and prefix-relative paths", async () => {
   const credentials = await tempDir();
   await Deno.writeTextFile(join(credentials, "pat"), "x");
-  const env = testEnv({ CREDENTIALS_DIRECTORY: credentials });
+  const env = testEnv({ vars: { CREDENTIALS_DIRECTORY: credentials } });
   assert.equal(await resolveSecretPath("pat", "/etc/gr", env), join(credentials, "pat"));
   assert.equal(await resolveSecretPath("other", "/etc/gr", env), "/etc/gr/other");
   assert.equal(await resolveSecretPath("sub/pat", "/etc/gr", env), "/etc/gr/sub/pat");

@@ -2,26 +2,22 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { InputErrors } from "./problems.ts";
 import { loadSite } from "./site.ts";
-import {
-  FAKE_PAT,
-  inputErrorOf,
-  type LogLine,
-  makePrefix,
-  makeStandardPrefix,
-  MINIMAL_TEMPLATE,
-  shown,
-  tempDir,
-  testEnv,
-} from "../../tests/support/load_env.ts";
+import { testEnv } from "../../tests/support/env.ts";
+import { inputErrorOf, shown } from "../../tests/support/input_errors.ts";
+import { FAKE_PAT, MINIMAL_SITE, MINIMAL_TEMPLATE, Prefix } from "../../tests/support/prefix.ts";
+import { tempDir } from "../../tests/support/temp.ts";
 
 const SHELL = 'url = "https://gitlab.example.com"\nexecutor = "shell"\n';
 
 Deno.test("loadSite: a minimal valid prefix gives typed clients, executors and globals", async () => {
-  const prefix = await makeStandardPrefix({
-    "shell.toml": SHELL + 'env_tags = ["SYS_TYPE"]\ntags = ["batch"]\n',
-    "docker.toml": 'url = "https://GitLab.Example.com/"\nexecutor = "docker"\nlimit = 2\n' +
-      'locked = true\nmaximum_timeout = 3600\n[docker]\nimage = "alpine"\n',
-  });
+  const prefix = (await Prefix.create({
+    ...MINIMAL_SITE,
+    executors: {
+      "shell.toml": SHELL + 'env_tags = ["SYS_TYPE"]\ntags = ["batch"]\n',
+      "docker.toml": 'url = "https://GitLab.Example.com/"\nexecutor = "docker"\nlimit = 2\n' +
+        'locked = true\nmaximum_timeout = 3600\n[docker]\nimage = "alpine"\n',
+    },
+  })).dir;
   const { site, warnings } = await loadSite({ prefix, instance: "main", env: testEnv() });
   assert.deepEqual(warnings, []);
   assert.equal(site.prefix, prefix);
@@ -68,7 +64,7 @@ Deno.test("loadSite: the Python tool's sample template is refused with both plac
     "]",
     "",
   ].join("\n");
-  const prefix = await makePrefix({ template, executors: { "shell.toml": SHELL } });
+  const prefix = (await Prefix.create({ template, executors: { "shell.toml": SHELL } })).dir;
   const error = await inputErrorOf(() => loadSite({ prefix, instance: "main", env: testEnv() }));
   assert.ok(error instanceof InputErrors, shown(error));
   assert.equal(error.problems.length, 2);
@@ -85,11 +81,14 @@ Deno.test("loadSite: the Python tool's sample template is refused with both plac
 });
 
 Deno.test("loadSite: problems in several files are all reported in one InputErrors", async () => {
-  const prefix = await makeStandardPrefix({
-    "a.toml": 'url = "https://other.example.com"\nexecutor = "shell"\n',
-    "b.toml": 'url = "https://gitlab.example.com"\n',
-    "c.toml": "executor = [",
-  });
+  const prefix = (await Prefix.create({
+    ...MINIMAL_SITE,
+    executors: {
+      "a.toml": 'url = "https://other.example.com"\nexecutor = "shell"\n',
+      "b.toml": 'url = "https://gitlab.example.com"\n',
+      "c.toml": "executor = [",
+    },
+  })).dir;
   const error = await inputErrorOf(() => loadSite({ prefix, instance: "main", env: testEnv() }));
   assert.ok(error instanceof InputErrors);
   const text = error.problems.map((p) => p.message).join("\n");
@@ -104,17 +103,17 @@ Deno.test("loadSite: problems in several files are all reported in one InputErro
 });
 
 Deno.test("loadSite: instance names follow systemd's rules", async () => {
-  const prefix = await makeStandardPrefix({});
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: {} })).dir;
   for (const instance of ["", "../etc", "a/b", "-x", "main service"]) {
     const error = await inputErrorOf(() => loadSite({ prefix, instance, env: testEnv() }));
     assert.match(error.message, /invalid service instance name/);
   }
-  const ok = await makePrefix({
+  const ok = (await Prefix.create({
     instance: "gpu.node_1@x-y",
     template: MINIMAL_TEMPLATE,
     executors: {},
     files: { pat: FAKE_PAT },
-  });
+  })).dir;
   const { site } = await loadSite({ prefix: ok, instance: "gpu.node_1@x-y", env: testEnv() });
   assert.equal(site.executors.length, 0);
 });
@@ -125,14 +124,14 @@ Deno.test("loadSite: a missing prefix, template or executor directory says what 
   );
   assert.match(missing.message, /prefix \/nonexistent\/prefix does not exist/);
 
-  const noTemplate = await makePrefix({ executors: { "shell.toml": SHELL } });
+  const noTemplate = (await Prefix.create({ executors: { "shell.toml": SHELL } })).dir;
   const e1 = await inputErrorOf(() =>
     loadSite({ prefix: noTemplate, instance: "main", env: testEnv() })
   );
   assert.match(e1.message, /config\.template\.main\.toml: does not exist/);
   assert.match(e1.hint ?? "", /\[\[client_configs\]\]/);
 
-  const noDir = await makePrefix({ template: MINIMAL_TEMPLATE, files: { pat: FAKE_PAT } });
+  const noDir = (await Prefix.create({ template: MINIMAL_TEMPLATE, files: { pat: FAKE_PAT } })).dir;
   const e2 = await inputErrorOf(() =>
     loadSite({ prefix: noDir, instance: "main", env: testEnv() })
   );
@@ -141,30 +140,35 @@ Deno.test("loadSite: a missing prefix, template or executor directory says what 
 });
 
 Deno.test("loadSite: an empty executor directory means zero runners", async () => {
-  const prefix = await makeStandardPrefix({});
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: {} })).dir;
   const { site } = await loadSite({ prefix, instance: "main", env: testEnv() });
   assert.deepEqual(site.executors, []);
 });
 
 Deno.test("loadSite: hidden files, other files and subdirectories are skipped with a debug note", async () => {
-  const prefix = await makeStandardPrefix({
-    "shell.toml": SHELL,
-    ".#shell.toml": "garbage [",
-    "README.md": "not toml",
-    "shell.toml~": "garbage [",
-    "sub/inner.toml": "garbage [",
-  });
+  const prefix = (await Prefix.create({
+    ...MINIMAL_SITE,
+    executors: {
+      "shell.toml": SHELL,
+      ".#shell.toml": "garbage [",
+      "README.md": "not toml",
+      "shell.toml~": "garbage [",
+      "sub/inner.toml": "garbage [",
+    },
+  })).dir;
   await Deno.mkdir(join(prefix, "main", "dir.toml"));
-  const log: LogLine[] = [];
-  const { site } = await loadSite({ prefix, instance: "main", env: testEnv({}, log) });
+  const env = testEnv();
+  const { site } = await loadSite({ prefix, instance: "main", env });
   assert.deepEqual(site.executors.map((e) => e.key), ["shell"]);
-  const skipped = log.filter((l) => l.level === "debug").map((l) => String(l.fields?.path));
+  const skipped = env.logger.lines.filter((l) => l.level === "debug").map((l) =>
+    String(l.fields?.path)
+  );
   assert.equal(skipped.length, 5);
   assert.ok(skipped.some((p) => p.endsWith("/main/dir.toml")));
 });
 
 Deno.test("loadSite: executor files may be symlinks to regular files anywhere", async () => {
-  const prefix = await makeStandardPrefix({});
+  const prefix = (await Prefix.create({ ...MINIMAL_SITE, executors: {} })).dir;
   const outside = await tempDir();
   await Deno.writeTextFile(join(outside, "real.toml"), SHELL, { mode: 0o600 });
   await Deno.symlink(join(outside, "real.toml"), join(prefix, "main", "linked.toml"));
@@ -186,7 +190,8 @@ Deno.test("loadSite: executor files may be symlinks to regular files anywhere", 
 });
 
 Deno.test("loadSite: executor file stems must be usable runner keys", async () => {
-  const prefix = await makeStandardPrefix({ "my runner.toml": SHELL });
+  const prefix =
+    (await Prefix.create({ ...MINIMAL_SITE, executors: { "my runner.toml": SHELL } })).dir;
   const error = await inputErrorOf(() => loadSite({ prefix, instance: "main", env: testEnv() }));
   assert.match(error.message, /"my runner" is not a usable executor file name/);
 });
@@ -197,14 +202,14 @@ Deno.test("loadSite: nothing in an error or warning shows a secret", async () =>
     `personal_access_token = "${FAKE_PAT}"\nregistration_token_file = "pat"`,
   ) +
     `\nbogus = "${FAKE_PAT}"\n`;
-  const prefix = await makePrefix({ template, executors: {}, files: { pat: FAKE_PAT } });
+  const prefix = (await Prefix.create({ template, executors: {}, files: { pat: FAKE_PAT } })).dir;
   const error = await inputErrorOf(() => loadSite({ prefix, instance: "main", env: testEnv() }));
   assert.doesNotMatch(shown(error), /glpat-fake/);
-  const broken = await makePrefix({
+  const broken = (await Prefix.create({
     template:
       `[[client_configs]]\nurl = "https://x.example"\npersonal_access_token = "${FAKE_PAT}\n`,
     executors: {},
-  });
+  })).dir;
   const syntax = await inputErrorOf(() =>
     loadSite({ prefix: broken, instance: "main", env: testEnv() })
   );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readSystemId, systemIdFromMachineId } from "./system_id.ts";
-import { tempDir } from "../../tests/support/load_env.ts";
+import { tempDir } from "../../tests/support/temp.ts";
 
 const MACHINE_ID = "0123456789abcdef0123456789abcdef";
 /** `echo -n gitlab-runner | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef`, first 12. */

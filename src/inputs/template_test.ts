@@ -2,27 +2,25 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { InputErrors } from "./problems.ts";
 import { loadSite } from "./site.ts";
-import {
-  FAKE_PAT,
-  inputErrorOf,
-  makePrefix,
-  shown,
-  tempDir,
-  testEnv,
-} from "../../tests/support/load_env.ts";
+import { testEnv } from "../../tests/support/env.ts";
+import { inputErrorOf, shown } from "../../tests/support/input_errors.ts";
+import { FAKE_PAT, Prefix } from "../../tests/support/prefix.ts";
+import { tempDir } from "../../tests/support/temp.ts";
 
 const CLIENT =
   '[[client_configs]]\nurl = "https://gitlab.example.com"\npersonal_access_token_file = "pat"\n';
 
 /** Loads a prefix with this template (and a `pat` file), no executors. */
 async function load(template: string, files: Record<string, string> = {}, vars = {}) {
-  const prefix = await makePrefix({ template, executors: {}, files: { pat: FAKE_PAT, ...files } });
-  return { prefix, ...(await loadSite({ prefix, instance: "main", env: testEnv(vars) })) };
+  const prefix =
+    (await Prefix.create({ template, executors: {}, files: { pat: FAKE_PAT, ...files } })).dir;
+  return { prefix, ...(await loadSite({ prefix, instance: "main", env: testEnv({ vars }) })) };
 }
 
 /** The messages of the problems loading this template gives. */
 async function problems(template: string, files: Record<string, string> = {}): Promise<string[]> {
-  const prefix = await makePrefix({ template, executors: {}, files: { pat: FAKE_PAT, ...files } });
+  const prefix =
+    (await Prefix.create({ template, executors: {}, files: { pat: FAKE_PAT, ...files } })).dir;
   const error = await inputErrorOf(() => loadSite({ prefix, instance: "main", env: testEnv() }));
   return error instanceof InputErrors ? error.problems.map(shown) : [shown(error)];
 }

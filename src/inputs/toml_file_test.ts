@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { excerpt, parseToml, readTomlDoc, redactLine, TomlDoc } from "./toml_file.ts";
-import { inputErrorOf, tempDir } from "../../tests/support/load_env.ts";
+import { inputErrorOf } from "../../tests/support/input_errors.ts";
+import { tempDir } from "../../tests/support/temp.ts";
 
 Deno.test("parseToml: a syntax error names file, line and column, with an excerpt", async () => {
   const text = 'a = 1\nb = "two"\nc = [1, 2\nd = 4\n';

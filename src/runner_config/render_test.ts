@@ -2,7 +2,7 @@ import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
 import { parse } from "smol-toml";
 import { Secret } from "../kernel/secret.ts";
 import { renderConfig, type RenderedRunner, type RenderInput, TOOL_ONLY_KEYS } from "./render.ts";
-import { normalize } from "../../tests/support/runner_config.ts";
+import { normalize } from "../../tests/support/fixtures.ts";
 
 const sources = {
   templateFile: "/etc/gitlab-runner/config.template.main.toml",

@@ -2,7 +2,7 @@ import { deepStrictEqual, equal, match, throws } from "node:assert/strict";
 import { parse, TomlDate } from "smol-toml";
 import { Secret } from "../kernel/secret.ts";
 import { encodeToml, encodeTomlInline, encodeTomlKey, encodeTomlString } from "./toml_encode.ts";
-import { normalize, seededRandom } from "../../tests/support/runner_config.ts";
+import { normalize, seededRandom } from "../../tests/support/fixtures.ts";
 
 function roundTrip(doc: Record<string, unknown>): void {
   const text = encodeToml(doc);

@@ -1,17 +1,61 @@
 /**
- * Shared pieces of the end-to-end robustness tests (crash, concurrency, degraded start, retries,
- * CLI fuzz): a setup with a fake GitLab and a prefix, a CLI child process that can be killed, and
- * the convergence check "exactly the desired runners, every token valid, no orphans".
+ * End-to-end setup and assertions: a fresh fake GitLab and prefix per test ({@link withSetup}),
+ * a standard site of executor files, the convergence check "exactly the desired runners, every
+ * token valid, no orphans", secret-leak checks and request counts.
  *
  * @module
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
-import type { FakeGitLab } from "./fake_gitlab/server.ts";
-import { cliCommand, HOST, Prefix, type RunResult } from "./harness.ts";
+import { type FakeGitLab, startFakeGitLab } from "./fake_gitlab/server.ts";
+import { HOST, type RunResult } from "./cli.ts";
+import { Prefix } from "./prefix.ts";
 
-export { expectOk, type FakeOptions, secretsOf, withSetup } from "./harness.ts";
+/** Options of the fake GitLab. */
+export type FakeOptions = Parameters<typeof startFakeGitLab>[0];
+
+/** Runs `body` with a fresh fake GitLab and prefix, cleaning up after. */
+export async function withSetup(
+  options: FakeOptions,
+  body: (gitlab: FakeGitLab, prefix: Prefix) => Promise<void>,
+): Promise<void> {
+  const gitlab = await startFakeGitLab(options);
+  const prefix = await Prefix.create();
+  try {
+    await body(gitlab, prefix);
+  } finally {
+    gitlab.setGate(undefined);
+    await gitlab.close();
+    await prefix.cleanup();
+  }
+}
+
+/** Every secret the fake GitLab knows (PATs, registration token, runner tokens), plus `extra`. */
+export function secretsOf(gitlab: FakeGitLab, extra: string[] = []): string[] {
+  return [
+    gitlab.tokens.adminPat,
+    gitlab.tokens.userPat,
+    gitlab.tokens.registrationToken,
+    ...gitlab.runners().map((r) => r.token),
+    ...extra,
+  ];
+}
+
+/** Asserts exit 0 and that no secret leaked into the output. */
+export function expectOk(result: RunResult, gitlab: FakeGitLab, extra: string[] = []): void {
+  equal(result.code, 0, `exit 0 expected, got ${result.code}; stderr:\n${result.stderr}`);
+  assertNoSecrets(result.stdout + result.stderr, secretsOf(gitlab, extra));
+}
+
+/** Throws when any of the secrets appears in the text (names which one by position only). */
+export function assertNoSecrets(text: string, secrets: (string | undefined)[]): void {
+  secrets.forEach((s, i) => {
+    if (s && s.length >= 4 && text.includes(s)) {
+      throw new Error(`secret #${i} leaked into the output`);
+    }
+  });
+}
 
 /** Executor files by stem (`URL` is replaced by the GitLab's URL) and their executor type. */
 export const EXECUTORS: Record<string, { body: string; executor: string }> = {
@@ -66,30 +110,6 @@ export function ownRunners(gitlab: FakeGitLab) {
 export function sectionsOf(text: string | undefined): Record<string, unknown>[] {
   ok(text !== undefined, "the config exists");
   return (parse(text).runners ?? []) as Record<string, unknown>[];
-}
-
-/** A CLI run in progress. */
-export interface CliChild {
-  child: Deno.ChildProcess;
-  /** Resolves once the process exited, with what it printed. */
-  done: Promise<RunResult & { signal: Deno.Signal | null }>;
-}
-
-/** Starts `main.ts` on the prefix without waiting for it. */
-export function spawnCli(
-  prefix: Prefix,
-  args: string[] = [],
-  env: Record<string, string> = {},
-): CliChild {
-  const child = cliCommand(prefix, args, env).spawn();
-  const decoder = new TextDecoder();
-  const done = child.output().then((out) => ({
-    code: out.code,
-    signal: out.signal,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-  }));
-  return { child, done };
 }
 
 /** Files in the prefix that a finished run must not leave behind: temp files and the journal. */

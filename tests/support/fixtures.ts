@@ -1,6 +1,6 @@
 /**
- * Test fixtures shared by the unit tests of the pure stages: a validated executor file and a
- * site, with defaults that tests override field by field.
+ * Test fixtures and data helpers: a validated executor file and a site (defaults that tests
+ * override field by field), a seeded PRNG, and a normaliser that makes parsed TOML comparable.
  *
  * @module
  */
@@ -50,4 +50,22 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Turns parsed or generated values into plain data for `deepStrictEqual`: objects lose their
+ * prototype (smol-toml returns null-prototype objects), dates become `{ $date: iso }` (smol-toml
+ * returns `TomlDate`s), `undefined` members disappear (the encoder skips them).
+ */
+export function normalize(value: unknown): unknown {
+  if (value instanceof Date) return { $date: value.toISOString() };
+  if (Array.isArray(value)) return value.map(normalize);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (item !== undefined) out[key] = normalize(item);
+    }
+    return out;
+  }
+  return value;
 }
