@@ -127,3 +127,33 @@ Deno.test("GET /runners/all is admin-only; GET /runners lists what the user mana
   assert.deepEqual(scope.body, { message: "Scope contains invalid value" });
   assert.equal(gitlab.mutations().length, 0);
 });
+
+Deno.test("hostile mode: a stale listing row is filtered and shown stale, details stay current", async () => {
+  await using gitlab = await startFakeGitLab();
+  const runner = gitlab.addRunner({
+    description: "host2 main Runner",
+    tag_list: ["host2", "main"],
+  });
+  gitlab.setStaleListing(runner.id, {
+    description: "host1 main Runner",
+    tag_list: ["host1", "main"],
+  });
+  const pat = gitlab.tokens.adminPat;
+  const listed = async (query: string) =>
+    ((await call(gitlab, "GET", `/runners/all?${query}`, { pat })).body as Record<
+      string,
+      unknown
+    >[]).map((r) => [r.id, r.description]);
+  assert.deepEqual(await listed("tag_list=host1,main"), [[runner.id, "host1 main Runner"]]);
+  assert.deepEqual(await listed("tag_list=host2"), []);
+  const details = (await call(gitlab, "GET", `/runners/${runner.id}`, { pat })).body as Record<
+    string,
+    unknown
+  >;
+  assert.equal(details.description, "host2 main Runner");
+  assert.deepEqual(details.tag_list, ["host2", "main"]);
+  gitlab.setStaleListing(runner.id, undefined);
+  assert.deepEqual(await listed("tag_list=host1,main"), []);
+  assert.deepEqual(await listed("tag_list=host2"), [[runner.id, "host2 main Runner"]]);
+  assert.throws(() => gitlab.setStaleListing(999, {}));
+});

@@ -93,6 +93,21 @@ function newestFirst(a: FakeRunner, b: FakeRunner): number {
   return Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id;
 }
 
+/**
+ * The runner as a listing shows it: its current state, unless a hostile test set a stale row
+ * (`FakeGitLab.setStaleListing`). GitLab's `GET /runners/all` (`RunnersFinder`, presented with
+ * `Entities::Ci::Runner`) and `GET /runners/:id` (`get_runner`, presented with
+ * `Entities::Ci::RunnerDetails`) in `lib/api/ci/runners.rb` are separate requests reading the
+ * database afresh, so an edit landing between them (`PUT /runners/:id`, or the admin UI through
+ * `Ci::Runners::UpdateRunnerService`) makes the listing row older than the details. The stale row
+ * is used for both the `tag_list` filter and the body. Not a GitLab behaviour on its own: it
+ * models that race (hostile-GitLab mode), for any version.
+ */
+function asListed(ctx: RequestContext, runner: FakeRunner): FakeRunner {
+  const stale = ctx.state.staleListings.get(runner.id);
+  return stale === undefined ? runner : { ...runner, ...structuredClone(stale) };
+}
+
 function listing(ctx: RequestContext, adminListing: boolean): Response {
   const user = authenticate(ctx);
   if (user instanceof Response) return user;
@@ -101,7 +116,8 @@ function listing(ctx: RequestContext, adminListing: boolean): Response {
   optInt(ctx.params, "page");
   optInt(ctx.params, "per_page");
   if (adminListing && !user.admin) return forbidden();
-  const pool = adminListing ? [...ctx.state.runners.values()] : ownedRunners(ctx.state, user);
+  const current = adminListing ? [...ctx.state.runners.values()] : ownedRunners(ctx.state, user);
+  const pool = current.map((runner) => asListed(ctx, runner));
   const { page, headers } = paginate(pool.filter(filter).sort(newestFirst), ctx);
   const ectx = entityContext(ctx, user);
   return json(200, page.map((runner) => runnerEntity(runner, ectx)), headers);

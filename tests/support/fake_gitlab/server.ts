@@ -27,14 +27,20 @@ import { type ConnectionStats, DropRelay } from "./proxy.ts";
 import { grapeError, json } from "./responses.ts";
 import { dispatch, dispatchOutsideApi } from "./router.ts";
 import { FAKE_TOKENS, type FakeTokens, seededState } from "./seed.ts";
-import { cloneRunner, type FakeRunner, type FakeState, type RunnerSeed } from "./state.ts";
+import {
+  cloneRunner,
+  type FakeRunner,
+  type FakeState,
+  type RunnerSeed,
+  type StaleListing,
+} from "./state.ts";
 
 export type { Fault, FaultKind } from "./faults.ts";
 export type { BehaviourOptions, FakeGitLabOptions } from "./options.ts";
 export { optionsForVersion } from "./options.ts";
 export type { ConnectionStats } from "./proxy.ts";
 export type { FakeTokens } from "./seed.ts";
-export type { FakeRunner, RunnerSeed } from "./state.ts";
+export type { FakeRunner, RunnerSeed, StaleListing } from "./state.ts";
 
 /** One request as the fake saw it. */
 export interface RecordedRequest {
@@ -260,6 +266,17 @@ export class FakeGitLab {
     const runner = this.#mustGet(id);
     Object.assign(runner, structuredClone(patch));
     return cloneRunner(runner);
+  }
+
+  /**
+   * Hostile-GitLab mode: from now on listings show runner `id` with `listed`'s description and
+   * tags (filtering by them too) while `GET /runners/:id` shows its real state — a listing that
+   * raced an edit made in the UI (see `asListed` in routes_runners.ts). `undefined` ends it.
+   */
+  setStaleListing(id: number, listed: StaleListing | undefined): void {
+    this.#mustGet(id);
+    if (listed === undefined) this.state.staleListings.delete(id);
+    else this.state.staleListings.set(id, structuredClone(listed));
   }
 
   /** Deletes a runner server-side; false if it did not exist. */

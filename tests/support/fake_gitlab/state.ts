@@ -181,6 +181,9 @@ export function isUnexpired(expiresAt: string | null, now: Date): boolean {
   return expiresAt === null || Date.parse(expiresAt) >= now.getTime();
 }
 
+/** The description and tags a stale listing row shows. */
+export type StaleListing = Partial<Pick<FakeRunner, "description" | "tag_list">>;
+
 /** The store. Methods never validate API input; the route handlers do that first. */
 export class FakeState {
   /** Runners by id. */
@@ -195,6 +198,11 @@ export class FakeState {
   readonly projects: Map<number, FakeProject> = new Map();
   /** Registration tokens by value. */
   readonly registrationTokens: Map<string, FakeRegistrationToken> = new Map();
+  /**
+   * Hostile mode: what listings show for a runner instead of its current description and tags
+   * (a listing read before an edit; see `FakeGitLab.setStaleListing`). Empty normally.
+   */
+  readonly staleListings: Map<number, StaleListing> = new Map();
   #nextRunnerId = 1;
 
   /**
