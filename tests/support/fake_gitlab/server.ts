@@ -132,6 +132,8 @@ export class FakeGitLab {
   readonly #busy = new Map<number, number>();
   #closed: Promise<void> | undefined;
   #gate: Gate | undefined;
+  /** Requests whose handler has not returned yet (a killed client does not stop them). */
+  #handling = 0;
   #gateReleased = new AbortController();
 
   /** Use {@link startFakeGitLab}. */
@@ -152,7 +154,7 @@ export class FakeGitLab {
           return json(500, { message: "500 Internal Server Error" });
         },
       },
-      (req, info) => this.#handle(req, info),
+      (req, info) => this.#handleCounted(req, info),
     );
     this.url = `${options.tls ? "https" : "http"}://127.0.0.1:${this.#relay.port}`;
     this.apiUrl = `${this.url}/api/v4`;
@@ -210,6 +212,14 @@ export class FakeGitLab {
       r.acted && MUTATING.has(r.method) && r.status >= 200 && r.status < 300 &&
       r.path !== "/runners/verify"
     );
+  }
+
+  /**
+   * Resolves once no request handler is running: a client killed mid-request leaves its request
+   * to finish (and perhaps change state) on its own. Held requests count until the gate lets go.
+   */
+  async settled(): Promise<void> {
+    while (this.#handling > 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   /** Forgets the recorded requests. */
@@ -318,6 +328,19 @@ export class FakeGitLab {
     const runner = this.state.runners.get(id);
     if (runner === undefined) throw new Error(`fake GitLab has no runner ${id}`);
     return runner;
+  }
+
+  /** Runs {@link #handle}, counting it in {@link #handling} until it returns. */
+  async #handleCounted(
+    req: Request,
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+  ): Promise<Response> {
+    this.#handling++;
+    try {
+      return await this.#handle(req, info);
+    } finally {
+      this.#handling--;
+    }
   }
 
   async #handle(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
