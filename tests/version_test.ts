@@ -1,5 +1,5 @@
 import { strictEqual as assertEquals } from "node:assert/strict";
-import { DENO_RUN_CLI } from "./support/harness.ts";
+import { DENO_RUN_CLI } from "./support/cli.ts";
 
 Deno.test("--version prints the version deno.json declares (its one source)", async () => {
   const declared = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
