@@ -8,6 +8,7 @@ import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
 import { HOST, ROOT, runCli, type RunResult } from "./support/cli.ts";
 import { ownRunners, withSetup } from "./support/e2e.ts";
 import type { Prefix } from "./support/prefix.ts";
+import { tempDir } from "./support/temp.ts";
 
 const CPUINFO = `${ROOT}tests/fixtures/cpuinfo/`;
 const SCHEMA = `${ROOT}examples/tag_schema.json`;
@@ -16,7 +17,7 @@ const MILAN = `${CPUINFO}amd-epyc-7413-milan.txt`;
 
 /** A temporary directory holding fake scheduler commands, for `PATH`. */
 async function binWith(commands: string[]): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "register-runner-bin-" });
+  const dir = await tempDir("bin");
   for (const c of commands) {
     await Deno.writeTextFile(`${dir}/${c}`, "#!/bin/sh\nexit 0\n");
     await Deno.chmod(`${dir}/${c}`, 0o755);

@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, match, ok, rejects, throws } from "node:assert/strict";
 import { InputError } from "../../kernel/errors.ts";
 import { type CaptureInput, resolveCaptureProgram, runCapture } from "./capture.ts";
+import { tempDir } from "../../../tests/support/temp.ts";
 
 const INPUT: CaptureInput = {
   hostname: "node7",
@@ -14,7 +15,7 @@ const INPUT: CaptureInput = {
 
 /** Writes an executable sh script and returns its path. */
 async function script(body: string, mode = 0o755): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "register-runner-capture-" });
+  const dir = await tempDir("capture");
   const file = `${dir}/capture`;
   await Deno.writeTextFile(file, `#!/bin/sh\n${body}\n`);
   await Deno.chmod(file, mode);
