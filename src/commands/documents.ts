@@ -16,6 +16,7 @@ import {
   jsonStep,
 } from "./output.ts";
 import type { PlanReport } from "./plan.ts";
+import { deletionView, stepView } from "./step_view.ts";
 import type { UnregisterReport } from "./unregister.ts";
 
 /** Where the command ran. */
@@ -45,8 +46,8 @@ export function syncDocument(report: SyncReport, ctx: DocumentContext): JsonDocu
       return {
         url: c.url,
         status: "synced",
-        steps: c.plan.steps.map((s) => jsonStep(s, ids.get(s.desired.key))),
-        deletions: c.plan.deletions.map(jsonDeletion),
+        steps: c.plan.steps.map((s) => jsonStep(stepView(s, ids.get(s.desired.key)))),
+        deletions: c.plan.deletions.map((d) => jsonDeletion(deletionView(d))),
         error: null,
       };
     }),
@@ -68,8 +69,8 @@ export function planDocument(report: PlanReport, ctx: DocumentContext): JsonDocu
         : {
           url: c.url,
           status: "planned",
-          steps: c.plan.steps.map((s) => jsonStep(s)),
-          deletions: c.plan.deletions.map(jsonDeletion),
+          steps: c.plan.steps.map((s) => jsonStep(stepView(s))),
+          deletions: c.plan.deletions.map((d) => jsonDeletion(deletionView(d))),
           error: null,
         }
     ),
@@ -119,7 +120,7 @@ export function unregisterDocument(
       url: c.url,
       status: report.done ? "unregistered" : "would-unregister",
       steps: [],
-      deletions: c.deletions.map(jsonDeletion),
+      deletions: c.deletions.map((d) => jsonDeletion(deletionView(d))),
       error: null,
     })),
     config: { path: report.outputFile, status: report.config },

@@ -24,7 +24,7 @@
  */
 
 import { GitLabApiError, RegisterRunnerError } from "../kernel/errors.ts";
-import type { AttributeDiff, Deletion, RunnerStep } from "../reconcile/planner.ts";
+import type { DeletionView, StepView } from "./step_view.ts";
 import { VERSION } from "../kernel/version.ts";
 
 /** The version of the document's shape. */
@@ -175,56 +175,21 @@ export function jsonError(error: unknown): JsonError {
   };
 }
 
-/** The changes of an attribute diff, by field. */
-export function jsonUpdate(diff: AttributeDiff | undefined): Record<string, JsonChange> | null {
-  if (diff === undefined) return null;
-  return Object.fromEntries(
-    Object.entries(diff).map(([field, [from, to]]) => [field, { from, to }]),
-  );
-}
-
-/** The JSON form of a plan step; `id` overrides the plan's (sync knows registered ids). */
-export function jsonStep(step: RunnerStep, id?: number): JsonStep {
-  const base = {
-    runner: step.desired.description,
-    file: step.desired.key,
-  };
-  switch (step.action) {
-    case "keep":
-      return {
-        action: step.update ? "update" : "keep",
-        ...base,
-        id: id ?? step.runnerId ?? null,
-        reason: step.update
-          ? `attributes differ: ${Object.keys(step.update).join(", ")}`
-          : "runner exists and its local token is valid",
-        update: jsonUpdate(step.update),
-      };
-    case "restore":
-      return {
-        action: "restore",
-        ...base,
-        id: id ?? step.runnerId,
-        reason: `${step.reason}; token ${step.method === "reset" ? "reset" : "read back"}`,
-        update: jsonUpdate(step.update),
-      };
-    case "register":
-      return {
-        action: "register",
-        ...base,
-        id: id ?? null,
-        reason: step.reason,
-        update: null,
-      };
-  }
-}
-
-/** The JSON form of a deletion. */
-export function jsonDeletion(d: Deletion): JsonDeletion {
+/** The JSON form of a step's view. */
+export function jsonStep(v: StepView): JsonStep {
   return {
-    runner: d.description,
-    id: d.by === "id" ? d.runnerId : null,
-    by: d.by,
-    reason: d.reason,
+    action: v.action,
+    runner: v.runner,
+    file: v.file,
+    id: v.id,
+    reason: v.kind === "restore" ? `${v.reason}; token ${v.token}` : v.reason,
+    update: v.changes === null
+      ? null
+      : Object.fromEntries(v.changes.map((c) => [c.field, { from: c.from, to: c.to }])),
   };
+}
+
+/** The JSON form of a deletion's view. */
+export function jsonDeletion(v: DeletionView): JsonDeletion {
+  return { runner: v.runner, id: v.id, by: v.by, reason: v.reason };
 }

@@ -11,8 +11,14 @@ import type { LogFields } from "../kernel/env.ts";
 import type { CheckReport } from "./check.ts";
 import type { PlanReport } from "./plan.ts";
 import type { UnregisterReport } from "./unregister.ts";
-import type { AttributeDiff, Deletion, RunnerStep } from "../reconcile/planner.ts";
 import type { SyncReport } from "./sync.ts";
+import {
+  type Change,
+  type DeletionView,
+  deletionView,
+  type StepView,
+  stepView,
+} from "./step_view.ts";
 
 /** Formats any thrown value as the lines printed on stderr. */
 export function formatError(error: unknown, verbose = false): string {
@@ -81,40 +87,38 @@ export function formatSyncReport(report: SyncReport): string {
     lines.push(`${c.url}:`);
     const ids = new Map(c.outcome.runners.map((r) => [r.desired.key, r.id]));
     for (const step of c.plan.steps) {
-      lines.push(`  ${describeStep(step, ids.get(step.desired.key))}`);
+      lines.push(`  ${stepLine(stepView(step, ids.get(step.desired.key)))}`);
     }
-    for (const d of c.plan.deletions) lines.push(`  ${describeDeletion(d)}`);
+    for (const d of c.plan.deletions) lines.push(`  ${deletionLine(deletionView(d))}`);
     if (c.plan.steps.length === 0 && c.plan.deletions.length === 0) lines.push("  (no runners)");
   }
   lines.push(`config: ${report.config} ${report.outputFile}`);
   return lines.join("\n");
 }
 
-function describeStep(step: RunnerStep, id: number | undefined): string {
-  const name = step.desired.description;
-  const idText = id === undefined ? "" : ` (#${id})`;
-  const update = "update" in step && step.update ? `; update ${describeDiff(step.update)}` : "";
-  switch (step.action) {
+/** A step as one line of sync's report: `keep      name (#id); update …`. */
+function stepLine(v: StepView): string {
+  const id = v.id === null ? "" : ` (#${v.id})`;
+  const update = v.changes ? `; update ${describeChanges(v.changes)}` : "";
+  switch (v.kind) {
     case "keep":
-      return `keep      ${name}${idText}${update}`;
+      return `keep      ${v.runner}${id}${update}`;
     case "restore":
-      return `restore   ${name}${idText}: ${step.reason}, token ${
-        step.method === "reset" ? "reset" : "read back"
-      }${update}`;
+      return `restore   ${v.runner}${id}: ${v.reason}, token ${v.token}${update}`;
     case "register":
-      return `register  ${name}${idText}: ${step.reason}`;
+      return `register  ${v.runner}${id}: ${v.reason}`;
   }
 }
 
-function describeDeletion(d: Deletion): string {
-  const id = d.by === "id" ? ` (#${d.runnerId})` : "";
-  return `delete    ${d.description}${id}: ${d.reason}`;
+function deletionLine(v: DeletionView): string {
+  const id = v.id === null ? "" : ` (#${v.id})`;
+  return `delete    ${v.runner}${id}: ${v.reason}`;
 }
 
-/** `field: old → new` pairs of an attribute diff. */
-export function describeDiff(diff: AttributeDiff): string {
-  return Object.entries(diff)
-    .map(([field, [from, to]]) => `${field}: ${JSON.stringify(from)} → ${JSON.stringify(to)}`)
+/** `field: old → new` pairs of attribute changes. */
+export function describeChanges(changes: Change[]): string {
+  return changes
+    .map((c) => `${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)
     .join(", ");
 }
 
@@ -131,24 +135,27 @@ export function table(rows: string[][], indent = "  "): string[] {
   );
 }
 
-function planRow(step: RunnerStep): string[] {
-  const id = step.action === "register" || step.runnerId === undefined ? "-" : `#${step.runnerId}`;
-  const update = "update" in step && step.update ? describeDiff(step.update) : "";
-  switch (step.action) {
+/** A step as a row of plan's table: ACTION, RUNNER, ID, DETAILS. */
+function stepRow(v: StepView): string[] {
+  const id = v.id === null ? "-" : `#${v.id}`;
+  const changes = v.changes ? describeChanges(v.changes) : "";
+  switch (v.kind) {
     case "keep":
-      return [step.update ? "update" : "keep", step.desired.description, id, update];
+      return [v.action, v.runner, id, changes];
     case "restore":
       return [
-        "restore",
-        step.desired.description,
+        v.action,
+        v.runner,
         id,
-        `${step.reason}; token ${step.method === "reset" ? "reset" : "read back"}${
-          update ? `; update ${update}` : ""
-        }`,
+        `${v.reason}; token ${v.token}${changes ? `; update ${changes}` : ""}`,
       ];
     case "register":
-      return ["register", step.desired.description, id, step.reason];
+      return [v.action, v.runner, id, v.reason];
   }
+}
+
+function deletionRow(v: DeletionView): string[] {
+  return ["delete", v.runner, v.id === null ? "-" : `#${v.id}`, v.reason];
 }
 
 /** `plan`'s report: per GitLab a table of actions, then the config diff and a verdict. */
@@ -162,13 +169,8 @@ export function formatPlanReport(report: PlanReport): string {
     lines.push(`${c.url}:`);
     const rows = [
       ["ACTION", "RUNNER", "ID", "DETAILS"],
-      ...c.plan.steps.map(planRow),
-      ...c.plan.deletions.map((d) => [
-        "delete",
-        d.description,
-        d.by === "id" ? `#${d.runnerId}` : "-",
-        d.reason,
-      ]),
+      ...c.plan.steps.map((s) => stepRow(stepView(s))),
+      ...c.plan.deletions.map((d) => deletionRow(deletionView(d))),
     ];
     if (rows.length === 1) lines.push("  (no runners)");
     else lines.push(...table(rows));
@@ -214,11 +216,13 @@ export function formatUnregisterReport(report: UnregisterReport): string {
   for (const c of report.clients) {
     lines.push(`${c.url}:`);
     if (c.deletions.length === 0) lines.push("  (no runners of this host and instance)");
-    lines.push(...table(c.deletions.map((d) => [
-      verb,
-      d.description,
-      d.by === "id" ? `#${d.runnerId}` : "(by its token)",
-    ])));
+    lines.push(...table(
+      c.deletions.map(deletionView).map((v) => [
+        verb,
+        v.runner,
+        v.id === null ? "(by its token)" : `#${v.id}`,
+      ]),
+    ));
   }
   const config = report.done
     ? `config: ${report.config} ${report.outputFile} (no runners left)`

@@ -1,0 +1,107 @@
+/**
+ * What a plan step and a deletion look like to people and machines, as plain data: built once
+ * per step here, then rendered as `sync`'s report lines and `plan`'s table (report.ts) and as the
+ * `--output json` steps (output.ts). Every wording decision shared by those renderings is made
+ * here; the renderers only lay the fields out. Holds no token.
+ *
+ * @module
+ */
+
+import type { AttributeDiff, Deletion, RunnerStep } from "../reconcile/planner.ts";
+
+/** One attribute change: GitLab's value and the wanted one. */
+export interface Change {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** Where a step leaves its runner's token. */
+export type TokenSource = "kept" | "reset" | "read back" | "new";
+
+/** One desired runner's step, ready to render. */
+export interface StepView {
+  /** What the planner decided. */
+  kind: RunnerStep["action"];
+  /** As plan's table and JSON name it: a `keep` with attribute changes is an `update`. */
+  action: "keep" | "update" | "restore" | "register";
+  /** The runner's description (also its `name` in config.toml). */
+  runner: string;
+  /** The executor file's name without `.toml`. */
+  file: string;
+  /** GitLab's runner id; null when none is known (not registered yet). */
+  id: number | null;
+  /**
+   * Why: the planner's reason for a restore or a register; for a keep, which attributes differ
+   * or that the runner exists with a valid local token.
+   */
+  reason: string;
+  token: TokenSource;
+  /** Attribute changes in the plan's order; null when the step changes no attribute. */
+  changes: Change[] | null;
+}
+
+/** A runner deleted (or to be deleted) in GitLab, ready to render. */
+export interface DeletionView {
+  runner: string;
+  /** Null when it is deleted by its token (no personal access token configured). */
+  id: number | null;
+  by: Deletion["by"];
+  reason: string;
+}
+
+/**
+ * The view of a plan step. `id` overrides the plan's runner id: sync passes the id the runner
+ * has after apply (a registered runner's new id, or a replaced runner's).
+ */
+export function stepView(step: RunnerStep, id?: number): StepView {
+  const base = { kind: step.action, runner: step.desired.description, file: step.desired.key };
+  switch (step.action) {
+    case "keep": {
+      const changes = changesOf(step.update);
+      return {
+        ...base,
+        action: changes ? "update" : "keep",
+        id: id ?? step.runnerId ?? null,
+        reason: changes
+          ? `attributes differ: ${changes.map((c) => c.field).join(", ")}`
+          : "runner exists and its local token is valid",
+        token: "kept",
+        changes,
+      };
+    }
+    case "restore":
+      return {
+        ...base,
+        action: "restore",
+        id: id ?? step.runnerId,
+        reason: step.reason,
+        token: step.method === "reset" ? "reset" : "read back",
+        changes: changesOf(step.update),
+      };
+    case "register":
+      return {
+        ...base,
+        action: "register",
+        id: id ?? null,
+        reason: step.reason,
+        token: "new",
+        changes: null,
+      };
+  }
+}
+
+/** The view of a deletion. */
+export function deletionView(d: Deletion): DeletionView {
+  return {
+    runner: d.description,
+    id: d.by === "id" ? d.runnerId : null,
+    by: d.by,
+    reason: d.reason,
+  };
+}
+
+function changesOf(diff: AttributeDiff | undefined): Change[] | null {
+  if (diff === undefined) return null;
+  return Object.entries(diff).map(([field, [from, to]]) => ({ field, from, to }));
+}

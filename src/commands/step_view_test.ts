@@ -1,0 +1,60 @@
+import { deepEqual } from "node:assert/strict";
+import type { DesiredRunner, LocalRunner } from "../kernel/model.ts";
+import { Secret } from "../kernel/secret.ts";
+import { deletionView, stepView } from "./step_view.ts";
+
+const desired = { key: "shell", description: "node7 main shell Runner" } as DesiredRunner;
+const local: LocalRunner = { index: 0, id: 7, token: new Secret("glrt-fake") };
+
+Deno.test("stepView: a keep with changes is an update naming the fields in plan order", () => {
+  deepEqual(
+    stepView({
+      action: "keep",
+      desired,
+      runnerId: 7,
+      local,
+      update: { paused: [true, false], tag_list: [["a"], ["a", "b"]] },
+    }),
+    {
+      kind: "keep",
+      runner: "node7 main shell Runner",
+      file: "shell",
+      action: "update",
+      id: 7,
+      reason: "attributes differ: paused, tag_list",
+      token: "kept",
+      changes: [
+        { field: "paused", from: true, to: false },
+        { field: "tag_list", from: ["a"], to: ["a", "b"] },
+      ],
+    },
+  );
+});
+
+Deno.test("stepView: the id sync passes wins over the plan's; none known is null", () => {
+  const restore = {
+    action: "restore",
+    desired,
+    runnerId: 7,
+    method: "read",
+    reason: "no local token",
+  } as const;
+  deepEqual(stepView(restore).id, 7);
+  deepEqual(stepView(restore, 30).id, 30, "replaced by a new runner");
+  deepEqual(stepView(restore).token, "read back");
+  const register = { action: "register", desired, via: "pat", reason: "no runner yet" } as const;
+  deepEqual(stepView(register).id, null);
+  deepEqual(stepView(register, 31).id, 31);
+  deepEqual(stepView({ action: "keep", desired, runnerId: undefined, local }).id, null);
+});
+
+Deno.test("deletionView: a deletion by token has no id and never carries the token", () => {
+  const view = deletionView({
+    by: "token",
+    token: new Secret("glrt-fake-secret"),
+    localIndex: 2,
+    description: "runner #2",
+    reason: "no executor file",
+  });
+  deepEqual(view, { runner: "runner #2", id: null, by: "token", reason: "no executor file" });
+});
