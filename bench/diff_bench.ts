@@ -1,7 +1,8 @@
 /**
  * `deno task bench:diff`: the config diff `plan` prints, on config.toml-shaped inputs of about
  * 2.2k and 4.4k lines (100 and 200 runners), for a few edits (the usual case: some tokens and
- * tags change) and for a file rewritten throughout (the worst case).
+ * tags change), for every runner's section changed, for no line in common, and for the same
+ * sections in reverse order (the slowest case: many common lines, far apart).
  *
  * ```sh
  * deno task bench:diff
@@ -52,10 +53,19 @@ for (const runners of [100, 200]) {
   const lineCount = before.split("\n").length - 1;
   const someEdits = configText(runners, (i) => i % 10 === 3);
   const rewritten = configText(runners, () => true).replaceAll("Runner", "runner");
+  const disjoint = before.replaceAll("\n", " #\n");
+  const [head, ...sections] = before.split("[[runners]]");
+  const reversed = head + sections.reverse().map((s) => "[[runners]]" + s).join("");
   Deno.bench(`unifiedDiff ${lineCount} lines, every 10th runner changed`, () => {
     unifiedDiff(before, someEdits, labels);
   });
   Deno.bench(`unifiedDiff ${lineCount} lines, every runner changed`, () => {
     unifiedDiff(before, rewritten, labels);
+  });
+  Deno.bench(`unifiedDiff ${lineCount} lines, no line in common`, () => {
+    unifiedDiff(before, disjoint, labels);
+  });
+  Deno.bench(`unifiedDiff ${lineCount} lines, runner sections in reverse order`, () => {
+    unifiedDiff(before, reversed, labels);
   });
 }

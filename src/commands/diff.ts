@@ -1,10 +1,12 @@
 /**
- * A small line-based unified diff (as `diff -u` prints it) for showing what `plan` would write,
- * and the masking that keeps tokens out of it.
+ * A line-based unified diff (as `diff -u` prints it) for showing what `plan` would write, and the
+ * masking that keeps tokens out of it. The npm `diff` package finds the edit script; the hunks
+ * are laid out here, as GNU diff lays them out.
  *
  * @module
  */
 
+import { diffArrays } from "diff";
 import { maskTokens } from "../inputs/secrets.ts";
 
 /** Lines of context around each change. */
@@ -29,30 +31,38 @@ function lines(text: string): string[] {
   return all;
 }
 
-/** The edit script turning `x` into `y` (longest common subsequence). */
+/**
+ * A shortest edit script turning `x` into `y`, removals before additions between common lines.
+ * Lines only one side has can never be common, so they are left out of the search (as GNU diff
+ * does): the npm `diff` package's Myers search costs O((n+m)·d) for d differing lines, and files
+ * that share few lines would otherwise cost the most.
+ */
 function editScript(x: string[], y: string[]): Op[] {
-  const n = x.length;
-  const m = y.length;
-  const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) {
-    const row = lcs[i]!;
-    const below = lcs[i + 1]!;
-    for (let j = m - 1; j >= 0; j--) {
-      row[j] = x[i] === y[j] ? below[j + 1]! + 1 : Math.max(below[j]!, row[j + 1]!);
-    }
-  }
+  const inX = new Set(x);
+  const inY = new Set(y);
+  const xs = x.flatMap((line, i) => (inY.has(line) ? [i] : []));
+  const ys = y.flatMap((line, j) => (inX.has(line) ? [j] : []));
   const ops: Op[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && x[i] === y[j]) {
-      ops.push({ kind: " ", text: x[i]!, a: i++, b: j++ });
-    } else if (j >= m || (i < n && lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
-      ops.push({ kind: "-", text: x[i]!, a: i++, b: j });
-    } else {
-      ops.push({ kind: "+", text: y[j]!, a: i, b: j++ });
+  let a = 0;
+  let b = 0;
+  const changesBefore = (i: number, j: number) => {
+    while (a < i) ops.push({ kind: "-", text: x[a]!, a: a++, b });
+    while (b < j) ops.push({ kind: "+", text: y[b]!, a, b: b++ });
+  };
+  let p = 0;
+  let q = 0;
+  for (const change of diffArrays(xs.map((i) => x[i]!), ys.map((j) => y[j]!))) {
+    const count = change.value.length;
+    if (change.removed) p += count;
+    else if (change.added) q += count;
+    else {
+      for (let k = 0; k < count; k++) {
+        changesBefore(xs[p++]!, ys[q++]!);
+        ops.push({ kind: " ", text: x[a]!, a: a++, b: b++ });
+      }
     }
   }
+  changesBefore(x.length, y.length);
   return ops;
 }
 
