@@ -7,7 +7,7 @@
  * @module
  */
 
-import { GitLabClient } from "../gitlab/client.ts";
+import { openClient } from "../gitlab/client.ts";
 import type { DesiredRunner } from "../kernel/model.ts";
 import { loadInputs, type PipelineOptions, readDesired, readLocalState } from "./pipeline.ts";
 
@@ -39,7 +39,7 @@ export async function check(options: PipelineOptions): Promise<CheckReport> {
   for (const client of site.clients) {
     if (client.caFile === undefined) continue;
     // Reads and parses the bundle; opens no connection.
-    GitLabClient.fromConfig(client, options.env).close();
+    openClient(client, options.env).close();
   }
   return {
     outputFile: site.outputFile,

@@ -8,16 +8,19 @@
 import { preferNewerToken } from "../runner_config/merge_rotated.ts";
 import { renderConfig, type RenderedRunner } from "../runner_config/render.ts";
 import { normalizeUrl } from "../inputs/mod.ts";
-import type { DesiredRunner, LocalConfig, LocalRunner, Site } from "../kernel/model.ts";
-import type { Secret } from "../kernel/secret.ts";
+import type {
+  DesiredRunner,
+  LocalConfig,
+  LocalRunner,
+  RunnerToken,
+  Site,
+} from "../kernel/model.ts";
 import { VERSION } from "../kernel/version.ts";
 
 /** The credentials one desired runner ends up with. */
 export interface RunnerCredentials {
   id: number | undefined;
-  token: Secret;
-  tokenObtainedAt: string | undefined;
-  tokenExpiresAt: string | null | undefined;
+  token: RunnerToken;
 }
 
 /**
@@ -47,8 +50,6 @@ export function renderRunners(
         ...base,
         ...(result.id === undefined ? {} : { id: result.id }),
         token: result.token,
-        ...(result.tokenObtainedAt ? { tokenObtainedAt: result.tokenObtainedAt } : {}),
-        ...(result.tokenExpiresAt ? { tokenExpiresAt: result.tokenExpiresAt } : {}),
       });
       continue;
     }
@@ -63,8 +64,6 @@ export function renderRunners(
       ...base,
       ...(l.id === undefined ? {} : { id: l.id }),
       token: l.token,
-      ...(l.tokenObtainedAt ? { tokenObtainedAt: l.tokenObtainedAt } : {}),
-      ...(l.tokenExpiresAt ? { tokenExpiresAt: l.tokenExpiresAt } : {}),
     });
   }
   return out;
@@ -86,21 +85,9 @@ export function keepRotatedTokens(
     const onDisk = disk.runners.find((l) => r.id !== undefined && l.id === r.id);
     if (!onDisk?.token) return r;
     const atStart = before?.runners.find((l) => l.id === r.id);
-    if (atStart?.token !== undefined && atStart.token.equals(onDisk.token)) return r;
-    const kept = preferNewerToken(
-      {
-        ...(r.token ? { token: r.token } : {}),
-        ...(r.tokenObtainedAt ? { tokenObtainedAt: r.tokenObtainedAt } : {}),
-        ...(r.tokenExpiresAt ? { tokenExpiresAt: r.tokenExpiresAt } : {}),
-      },
-      {
-        ...(onDisk.token ? { token: onDisk.token } : {}),
-        ...(onDisk.tokenObtainedAt ? { tokenObtainedAt: onDisk.tokenObtainedAt } : {}),
-        ...(onDisk.tokenExpiresAt ? { tokenExpiresAt: onDisk.tokenExpiresAt } : {}),
-      },
-    );
-    const { token: _t, tokenObtainedAt: _o, tokenExpiresAt: _e, ...rest } = r;
-    return { ...rest, ...kept };
+    if (atStart?.token !== undefined && atStart.token.token.equals(onDisk.token.token)) return r;
+    const token = preferNewerToken(r.token, onDisk.token);
+    return token === r.token || token === undefined ? r : { ...r, token };
   });
 }
 

@@ -8,8 +8,11 @@ const ours: RenderedRunner = {
   name: "node7 main shell Runner",
   url: "https://gitlab.example.com",
   id: 7,
-  token: new Secret("glrt-fake-ours"),
-  tokenObtainedAt: "2026-01-01T00:00:00Z",
+  token: {
+    token: new Secret("glrt-fake-ours"),
+    obtainedAt: "2026-01-01T00:00:00Z",
+    expiresAt: undefined,
+  },
   executor: "shell",
   runnerKeys: {},
 };
@@ -17,11 +20,15 @@ const ours: RenderedRunner = {
 function config(token: string, obtainedAt: string): LocalConfig {
   return {
     text: "",
-    runners: [{ index: 0, id: 7, token: new Secret(token), tokenObtainedAt: obtainedAt }],
+    runners: [{
+      index: 0,
+      id: 7,
+      token: { token: new Secret(token), obtainedAt, expiresAt: undefined },
+    }],
   };
 }
 
-const tokenOf = (r: RenderedRunner[]) => r[0]!.token!.reveal();
+const tokenOf = (r: RenderedRunner[]) => r[0]!.token!.token.reveal();
 
 Deno.test("an entry unchanged since the first read never overrides ours, whatever its time", () => {
   const before = config("glrt-fake-old", "2026-06-01T00:00:00Z");

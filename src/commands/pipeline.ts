@@ -9,11 +9,16 @@
  * @module
  */
 
-import { journalPath, TokenJournal } from "../runner_config/journal.ts";
+import {
+  entryToken,
+  type JournalEntry,
+  journalPath,
+  TokenJournal,
+} from "../runner_config/journal.ts";
 import { desiredRunners } from "../desired/runners.ts";
 import type { RuntimeEnv } from "../kernel/env.ts";
 import { GitLabUnreachableError } from "../kernel/errors.ts";
-import { GitLabClient } from "../gitlab/client.ts";
+import { type GitLabClient, openClient } from "../gitlab/client.ts";
 import { gatherHostFacts } from "../desired/host_facts.ts";
 import { loadLocalConfig, loadSite, normalizeUrl, readSystemId } from "../inputs/mod.ts";
 import type {
@@ -26,7 +31,6 @@ import type {
 } from "../kernel/model.ts";
 import { observeClient } from "../reconcile/observe.ts";
 import { type ClientPlan, planClient } from "../reconcile/planner.ts";
-import { Secret } from "../kernel/secret.ts";
 
 /** Options shared by the commands that read the prefix and talk to GitLab. */
 export interface PipelineOptions {
@@ -130,28 +134,6 @@ function localOf(client: ClientConfig, runners: LocalRunner[]): LocalRunner[] {
   return runners.filter((l) => l.url !== undefined && normalizeUrl(l.url) === client.key);
 }
 
-/** A GitLab client for one configured GitLab, redacting its registration token and `local`'s tokens. */
-function openClient(
-  client: ClientConfig,
-  local: LocalRunner[],
-  options: Pick<PipelineOptions, "env" | "concurrency">,
-  deadline: number,
-): GitLabClient {
-  return new GitLabClient({
-    url: client.url,
-    apiBase: client.apiBase,
-    ...(client.personalAccessToken ? { pat: client.personalAccessToken } : {}),
-    secrets: [
-      ...(client.registrationToken ? [client.registrationToken] : []),
-      ...local.flatMap((l) => (l.token ? [l.token] : [])),
-    ],
-    env: options.env,
-    concurrency: options.concurrency,
-    deadline,
-    ...(client.caFile ? { caFile: client.caFile } : {}),
-  });
-}
-
 /** One GitLab observed, handed to a command's per-client work. */
 export interface ObservedClient {
   client: ClientConfig;
@@ -174,7 +156,11 @@ export function observeEachClient<T>(
   const deadline = options.env.clock.now().getTime() + options.timeoutMs;
   return Promise.allSettled(site.clients.map(async (client) => {
     const local = localOf(client, state.localRunners);
-    const api = openClient(client, local, options, deadline);
+    const api = openClient(client, options.env, {
+      secrets: local.flatMap((l) => (l.token ? [l.token.token] : [])),
+      concurrency: options.concurrency,
+      deadline,
+    });
     try {
       const observation = await observeClient({
         client: api,
@@ -259,17 +245,7 @@ export function noFallbackError(
  * replaces the entry of the same runner id (or name), or is added when the config never heard of
  * that runner. An id of 0 means unknown (a token kept for a later deletion, see `sync.ts`).
  */
-export function overlayJournal(
-  local: LocalRunner[],
-  entries: {
-    clientKey: string;
-    description: string;
-    id: number;
-    token: string;
-    tokenObtainedAt: string;
-    tokenExpiresAt: string | null;
-  }[],
-): LocalRunner[] {
+export function overlayJournal(local: LocalRunner[], entries: JournalEntry[]): LocalRunner[] {
   const result = [...local];
   let next = local.reduce((max, l) => Math.max(max, l.index + 1), 0);
   for (const e of entries) {
@@ -282,9 +258,7 @@ export function overlayJournal(
       name: e.description,
       url: e.clientKey,
       ...(e.id > 0 ? { id: e.id } : {}),
-      token: new Secret(e.token),
-      tokenObtainedAt: e.tokenObtainedAt,
-      ...(e.tokenExpiresAt === null ? {} : { tokenExpiresAt: e.tokenExpiresAt }),
+      token: entryToken(e),
     };
     if (at >= 0) result[at] = entry;
     else result.push(entry);

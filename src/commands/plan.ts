@@ -15,7 +15,7 @@ import { isNoop } from "../reconcile/planner.ts";
 import { ExitCode, GitLabUnreachableError } from "../kernel/errors.ts";
 import { statIfExists } from "../inputs/fs.ts";
 import { normalizeUrl } from "../inputs/mod.ts";
-import type { LocalRunner, Site } from "../kernel/model.ts";
+import type { RunnerToken, Site } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
 import { expiryWarnings } from "../runner_config/token_lifetime.ts";
 import { renderRunners, renderSiteConfig, type RunnerCredentials } from "./config_out.ts";
@@ -67,7 +67,7 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
   }
 
   // A kept token the config file does not hold yet came from the journal: show that it changes.
-  const fileTokens = state.local?.runners.flatMap((l) => (l.token ? [l.token] : [])) ?? [];
+  const fileTokens = state.local?.runners.flatMap((l) => (l.token ? [l.token.token] : [])) ?? [];
   const inConfigFile = (token: Secret) => fileTokens.some((t) => t.equals(token));
   const predicted = new Map<string, RunnerCredentials>();
   const now = env.clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -111,31 +111,26 @@ function predict(
 ): RunnerCredentials {
   switch (step.action) {
     case "keep": {
-      const local: LocalRunner = step.local;
+      const { token } = step;
       return {
-        id: step.runnerId ?? local.id,
-        token: inConfigFile(local.token!) ? local.token! : new Secret(PLACEHOLDER.journaled),
-        tokenObtainedAt: local.tokenObtainedAt,
-        tokenExpiresAt: step.verifiedExpiresAt !== undefined
-          ? step.verifiedExpiresAt
-          : local.tokenExpiresAt,
+        id: step.runnerId ?? step.local.id,
+        token: inConfigFile(token.token)
+          ? token
+          : { ...token, token: new Secret(PLACEHOLDER.journaled) },
       };
     }
-    case "restore":
-      return {
-        id: step.runnerId,
-        token: new Secret(step.method === "read" ? PLACEHOLDER.read : PLACEHOLDER.reset),
-        tokenObtainedAt: now,
-        tokenExpiresAt: undefined,
-      };
+    case "restore": {
+      const placeholder = step.method === "read" ? PLACEHOLDER.read : PLACEHOLDER.reset;
+      return { id: step.runnerId, token: placeholderToken(placeholder, now) };
+    }
     case "register":
-      return {
-        id: undefined,
-        token: new Secret(PLACEHOLDER.register),
-        tokenObtainedAt: now,
-        tokenExpiresAt: undefined,
-      };
+      return { id: undefined, token: placeholderToken(PLACEHOLDER.register, now) };
   }
+}
+
+/** A token sync would obtain at `now`, shown as `text`. */
+function placeholderToken(text: string, now: string): RunnerToken {
+  return { token: new Secret(text), obtainedAt: now, expiresAt: undefined };
 }
 
 /** Whether sync would tighten the existing config's permissions to 0600. */

@@ -9,7 +9,7 @@
 
 import { applyClientPlan, type ClientOutcome, type IssuedToken } from "../reconcile/apply.ts";
 import { writeFileAtomic } from "../runner_config/atomic_write.ts";
-import { type JournalEntry, TokenJournal } from "../runner_config/journal.ts";
+import { type JournalEntry, tokenFields, TokenJournal } from "../runner_config/journal.ts";
 import { withLock } from "../runner_config/lock.ts";
 import {
   keepRotatedTokens,
@@ -81,9 +81,7 @@ async function syncLocked(
       key: issued.desired.key,
       description: issued.desired.description,
       id: issued.id,
-      token: issued.token.reveal(),
-      tokenObtainedAt: issued.tokenObtainedAt,
-      tokenExpiresAt: issued.tokenExpiresAt,
+      ...tokenFields(issued.token),
       event: issued.event === "read" ? "reset" : issued.event,
     };
     await journal.append(entry);
@@ -190,9 +188,7 @@ export function tokensStillNeeded(
       key: l.name,
       description: l.name,
       id: l.id ?? 0,
-      token: l.token.reveal(),
-      tokenObtainedAt: l.tokenObtainedAt ?? "0001-01-01T00:00:00Z",
-      tokenExpiresAt: l.tokenExpiresAt ?? null,
+      ...tokenFields(l.token),
       event: "registered",
     });
   }

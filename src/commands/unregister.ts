@@ -144,7 +144,7 @@ export function provablyOwned(
     if (l.name !== undefined && isOwnedDescription(l.name, hostname, instance)) {
       deletions.push({
         by: "token",
-        token: l.token!,
+        token: l.token!.token,
         localIndex: l.index,
         description: l.name,
         reason: REASON,

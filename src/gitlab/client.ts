@@ -10,9 +10,9 @@
  * @module
  */
 
-import type { RuntimeEnv } from "../kernel/env.ts";
+import { type Clock, isoSeconds, type RuntimeEnv } from "../kernel/env.ts";
 import { GitLabApiError, InputError } from "../kernel/errors.ts";
-import type { ClientConfig, TokenCheck } from "../kernel/model.ts";
+import type { ClientConfig, RunnerToken, TokenCheck } from "../kernel/model.ts";
 import type { Secret } from "../kernel/secret.ts";
 import {
   OutcomeUnknownError,
@@ -26,7 +26,6 @@ import type {
   CreateRunnerParams,
   DeleteResult,
   IssuedToken,
-  ResetToken,
   RunnerDetails,
   RunnerSummary,
   UpdateRunnerAttrs,
@@ -38,7 +37,6 @@ export type {
   CreateRunnerParams,
   DeleteResult,
   IssuedToken,
-  ResetToken,
   RunnerDetails,
   RunnerSummary,
   UpdateRunnerAttrs,
@@ -93,6 +91,33 @@ const CREATE = {
     "administrator's token",
 };
 
+/** What {@link openClient} takes besides the configured GitLab and the runtime environment. */
+export type ClientTuning = Omit<GitLabClientOptions, "url" | "apiBase" | "pat" | "caFile" | "env">;
+
+/**
+ * The one way the commands open a client: for a configured GitLab (URL, API base, personal access
+ * token, `ca_file`), redacting its registration token and `tuning.secrets` (e.g. the local runner
+ * tokens) from every message. Reads `ca_file` now (throws {@link InputError} when it is unusable).
+ */
+export function openClient(
+  config: ClientConfig,
+  env: RuntimeEnv,
+  tuning: ClientTuning = {},
+): GitLabClient {
+  return new GitLabClient({
+    ...tuning,
+    url: config.url,
+    apiBase: config.apiBase,
+    pat: config.personalAccessToken,
+    secrets: [
+      ...(config.registrationToken ? [config.registrationToken] : []),
+      ...(tuning.secrets ?? []),
+    ],
+    caFile: config.caFile,
+    env,
+  });
+}
+
 /**
  * A client for one GitLab's runner API. It owns one `Deno.HttpClient`, whose connections every
  * request reuses (HTTP/1.1 keep-alive, at most about `concurrency` of them; or one multiplexed
@@ -101,9 +126,11 @@ const CREATE = {
 export class GitLabClient implements Disposable {
   readonly #req: Requester;
   readonly #http: Deno.HttpClient;
+  readonly #clock: Clock;
 
   /** Creates a client; reads `caFile` now (throws {@link InputError} when it is unusable). */
   constructor(options: GitLabClientOptions) {
+    this.#clock = options.env.clock;
     this.#http = httpClient(options.caFile);
     try {
       this.#req = new Requester({ ...options, httpClient: this.#http });
@@ -111,26 +138,6 @@ export class GitLabClient implements Disposable {
       this.#http.close();
       throw error;
     }
-  }
-
-  /** A client for a configured GitLab (its registration token is redacted too). */
-  static fromConfig(
-    config: ClientConfig,
-    env: RuntimeEnv,
-    options: Omit<GitLabClientOptions, "url" | "apiBase" | "pat" | "caFile" | "env"> = {},
-  ): GitLabClient {
-    return new GitLabClient({
-      ...options,
-      url: config.url,
-      apiBase: config.apiBase,
-      pat: config.personalAccessToken,
-      secrets: [
-        ...(options.secrets ?? []),
-        ...(config.registrationToken ? [config.registrationToken] : []),
-      ],
-      caFile: config.caFile,
-      env,
-    });
   }
 
   /**
@@ -265,7 +272,7 @@ export class GitLabClient implements Disposable {
    * Replaces a runner's token (`POST /runners/:id/reset_authentication_token`); the old one stops
    * working at once. Safe to repeat: the last reply's token is the valid one.
    */
-  async resetRunnerToken(id: number): Promise<ResetToken> {
+  async resetRunnerToken(id: number): Promise<RunnerToken> {
     const spec: RequestSpec = {
       method: "POST",
       path: `/runners/${runnerId(id)}/reset_authentication_token`,
@@ -274,10 +281,10 @@ export class GitLabClient implements Disposable {
       hints: { 404: `runner ${id} does not exist on this GitLab (deleted meanwhile?)` },
     };
     const reply = await this.#req.send(spec);
-    const issued = issuedToken(parseJson(reply.text));
+    const issued = issuedToken(parseJson(reply.text), isoSeconds(this.#clock));
     if (!issued) throw this.#req.unexpected(spec, reply, "no token");
-    this.#req.addSecret(issued.token);
-    return { token: issued.token, tokenExpiresAt: issued.tokenExpiresAt };
+    this.#req.addSecret(issued.token.token);
+    return issued.token;
   }
 
   /** Deletes a runner by id (`DELETE /runners/:id`); `"gone"` when it no longer existed. */
@@ -315,12 +322,12 @@ export class GitLabClient implements Disposable {
   }
 
   #issued(spec: RequestSpec, reply: Reply): IssuedToken {
-    const issued = issuedToken(parseJson(reply.text));
-    if (issued) this.#req.addSecret(issued.token);
+    const issued = issuedToken(parseJson(reply.text), isoSeconds(this.#clock));
+    if (issued) this.#req.addSecret(issued.token.token);
     if (!issued || issued.id === undefined) {
       throw this.#req.unexpected(spec, reply, "no runner id and token");
     }
-    return { id: issued.id, token: issued.token, tokenExpiresAt: issued.tokenExpiresAt };
+    return { id: issued.id, token: issued.token };
   }
 
   #apiError(spec: RequestSpec, reply: Reply): GitLabApiError {

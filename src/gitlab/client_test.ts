@@ -204,12 +204,12 @@ Deno.test("verifyRunner: token and system_id in the JSON body, no PAT; every Git
     [json(200, { id: 9, token: "glrt-VERIFYME", token_expires_at: "2026-09-01T00:00:00.000Z" }), {
       status: "valid",
       runnerId: 9,
-      tokenExpiresAt: "2026-09-01T00:00:00.000Z",
+      reported: { expiresAt: "2026-09-01T00:00:00.000Z" },
     }],
     [json(200, { id: 9, token: "glrt-VERIFYME", token_expires_at: null }), {
       status: "valid",
       runnerId: 9,
-      tokenExpiresAt: null,
+      reported: { expiresAt: undefined },
     }],
     [json(200, 200), { status: "valid" }],
     [json(403, { message: "403 Forbidden" }), { status: "invalid" }],
@@ -252,10 +252,10 @@ Deno.test("createRunner: POST /user/runners with the PAT and an instance_type bo
     maximum_timeout: 3600,
     maintenance_note: "n",
   });
-  assertEquals([issued.id, issued.token.reveal(), issued.tokenExpiresAt], [
+  assertEquals([issued.id, issued.token.token.reveal(), issued.token.expiresAt], [
     77,
     "glrt-NEWTOKEN",
-    null,
+    undefined,
   ]);
   const [req] = t.server.requests;
   assertEquals([req?.method, req?.path, req?.headers.get("private-token")], [
@@ -303,7 +303,7 @@ Deno.test("registerRunner: legacy POST /runners with the token in the body; 410 
       json(201, { id: 12, token: "glrtr-ISSUED", token_expires_at: "2026-03-01T00:00:00Z" })
     );
     const issued = await t.client.registerRunner(reg, PARAMS);
-    assertEquals([issued.id, issued.token.reveal(), issued.tokenExpiresAt], [
+    assertEquals([issued.id, issued.token.token.reveal(), issued.token.expiresAt], [
       12,
       "glrtr-ISSUED",
       "2026-03-01T00:00:00Z",
@@ -358,7 +358,7 @@ Deno.test("resetRunnerToken: 201 → the new token; safe to repeat after a 502",
       : json(201, { token: `glrt-RESET${n}`, token_expires_at: null })
   );
   const reset = await t.client.resetRunnerToken(8);
-  assertEquals([reset.token.reveal(), reset.tokenExpiresAt], ["glrt-RESET2", null]);
+  assertEquals([reset.token.reveal(), reset.expiresAt], ["glrt-RESET2", undefined]);
   assertEquals(t.server.requests.map((r) => `${r.method} ${r.path}`), [
     "POST /runners/8/reset_authentication_token",
     "POST /runners/8/reset_authentication_token",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ServerAttributes } from "../kernel/model.ts";
+import type { RunnerToken, ServerAttributes } from "../kernel/model.ts";
 import type { Secret } from "../kernel/secret.ts";
 
 /** One entry of `GET /runners/all` as GitLab sends it (fields vary by version). */
@@ -82,17 +82,16 @@ export interface UpdateRunnerAttrs {
   maintenance_note?: string | undefined;
 }
 
-/** A runner token GitLab just issued for a new runner. */
+/**
+ * A runner token GitLab just issued for a new runner. Its `obtainedAt` is the client's clock when
+ * the reply arrived; its `expiresAt` is as GitLab sent it (`undefined`: does not expire, or
+ * GitLab < 15.3).
+ */
 export interface IssuedToken {
   /** The new runner's id. */
   id: number;
-  token: Secret;
-  /** ISO-8601 as GitLab sent it; `null` when tokens do not expire (or GitLab < 15.3). */
-  tokenExpiresAt: string | null;
+  token: RunnerToken;
 }
-
-/** A runner token GitLab just issued by resetting an existing runner's token. */
-export type ResetToken = Omit<IssuedToken, "id">;
 
 /** What a delete found: the runner was deleted now, or it no longer existed. */
 export type DeleteResult = "deleted" | "gone";

@@ -5,15 +5,9 @@
  * @module
  */
 
-import type { TokenCheck } from "../kernel/model.ts";
+import { knownTime, type RunnerToken, type TokenCheck } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
-import type {
-  ResetToken,
-  RunnerDetails,
-  RunnerSummary,
-  WireRunner,
-  WireRunnerDetails,
-} from "./types.ts";
+import type { RunnerDetails, RunnerSummary, WireRunner, WireRunnerDetails } from "./types.ts";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -79,22 +73,33 @@ export function tokenCheck(json: unknown, text: string): TokenCheck | undefined 
     return {
       status: "valid",
       ...(runnerId === undefined ? {} : { runnerId }),
-      ...(typeof expires === "string" || expires === null ? { tokenExpiresAt: expires } : {}),
+      ...(typeof expires === "string" || expires === null
+        ? { reported: { expiresAt: knownTime(expires) } }
+        : {}),
     };
   }
   if (json === 200 || text.trim() === "") return { status: "valid" };
   return undefined;
 }
 
-/** `{id?, token, token_expires_at?}` from a create, register or reset reply. */
-export function issuedToken(json: unknown): (ResetToken & { id: number | undefined }) | undefined {
+/**
+ * `{id?, token, token_expires_at?}` from a create, register or reset reply, stamped as obtained
+ * at `obtainedAt`. A missing or `null` expiry (tokens that do not expire, or GitLab < 15.3) is
+ * `undefined`.
+ */
+export function issuedToken(
+  json: unknown,
+  obtainedAt: string,
+): { id: number | undefined; token: RunnerToken } | undefined {
   if (!isRecord(json)) return undefined;
   const token = str(json.token);
   if (!token) return undefined;
-  const expires = json.token_expires_at;
   return {
     id: id(json.id),
-    token: new Secret(token),
-    tokenExpiresAt: typeof expires === "string" ? expires : null,
+    token: {
+      token: new Secret(token),
+      obtainedAt,
+      expiresAt: knownTime(str(json.token_expires_at)),
+    },
   };
 }

@@ -8,7 +8,7 @@
 
 import { TomlDate } from "smol-toml";
 import type { InputError } from "../kernel/errors.ts";
-import type { LocalConfig, LocalRunner } from "../kernel/model.ts";
+import { knownTime, type LocalConfig, type LocalRunner } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
 import { readTextFile, shellQuote, statIfExists } from "./fs.ts";
 import type { KeyPath } from "./key_lines.ts";
@@ -73,22 +73,22 @@ function localRunner(
     if (id > 0) runner.id = id;
   }
   const token = optionalString("token");
-  if (token) runner.token = new Secret(token);
-  const obtained = isoTime(doc, at("token_obtained_at"), entry.token_obtained_at, hint);
-  if (obtained !== undefined) runner.tokenObtainedAt = obtained;
-  const expires = isoTime(doc, at("token_expires_at"), entry.token_expires_at, hint);
-  if (expires !== undefined) runner.tokenExpiresAt = expires;
+  // Checked even without a token: an ill-typed time is an error wherever it is.
+  const obtainedAt = isoTime(doc, at("token_obtained_at"), entry.token_obtained_at, hint);
+  const expiresAt = isoTime(doc, at("token_expires_at"), entry.token_expires_at, hint);
+  if (token) runner.token = { token: new Secret(token), obtainedAt, expiresAt };
   return runner;
 }
 
 /**
- * A TOML date-time as UTC ISO-8601 to the second (`2025-12-07T05:27:35Z`); gitlab-runner's zero time
- * stays `0001-01-01T00:00:00Z`. A local date-time (no offset) is read as UTC.
+ * A TOML date-time as UTC ISO-8601 to the second (`2025-12-07T05:27:35Z`); absent or
+ * gitlab-runner's zero time (unknown, or never expires) is `undefined`. A local date-time (no
+ * offset) is read as UTC.
  */
 function isoTime(doc: TomlDoc, path: KeyPath, value: unknown, hint: string): string | undefined {
   if (value === undefined) return undefined;
   if (value instanceof TomlDate && value.isDateTime() && !Number.isNaN(value.getTime())) {
-    return new Date(value.getTime()).toISOString().replace(/\.\d+Z$/, "Z");
+    return knownTime(new Date(value.getTime()).toISOString().replace(/\.\d+Z$/, "Z"));
   }
   throw doc.error(
     path,

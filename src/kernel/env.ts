@@ -31,6 +31,11 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/** The clock's current time as ISO-8601 UTC to the second (`2025-12-07T05:27:35Z`). */
+export function isoSeconds(clock: Clock): string {
+  return clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 /** Everything register-runner takes from the host besides files. */
 export interface RuntimeEnv {
   /** The host name used in tags and descriptions. */

@@ -114,6 +114,39 @@ export interface DesiredRunner {
   runnerKeys: Record<string, unknown>;
 }
 
+/** gitlab-runner's zero time: what it writes in config.toml for a token time unknown or never. */
+export const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+/**
+ * A runner authentication token with the two times gitlab-runner records beside it in
+ * config.toml (`token_obtained_at`, `token_expires_at`). The same shape wherever a token travels:
+ * read from config.toml or the journal, issued by GitLab, planned, applied, rendered.
+ *
+ * One convention for "unknown": a time is an ISO-8601 string, or `undefined` when it is not
+ * known. For the expiry, `undefined` also means "never expires": config.toml cannot tell the two
+ * apart (gitlab-runner writes its zero time {@link ZERO_TIME} for both) and nothing here
+ * treats them differently. The zero time, an empty string and GitLab's `token_expires_at: null`
+ * exist only at the edges: readers turn them into `undefined` (`inputs/local_config.ts`,
+ * `runner_config/journal.ts`, `gitlab/wire.ts`), writers put the file's spelling back
+ * (`runner_config/render.ts`, `runner_config/journal.ts`).
+ */
+export interface RunnerToken {
+  /** The runner authentication token. */
+  token: Secret;
+  /** When the token was obtained (ISO-8601); `undefined` when unknown. */
+  obtainedAt: string | undefined;
+  /** When the token expires (ISO-8601); `undefined` when unknown or never. */
+  expiresAt: string | undefined;
+}
+
+/**
+ * A token time as {@link RunnerToken} holds it: `undefined` for one that is absent, `null`, empty
+ * or gitlab-runner's zero time — the spellings of "unknown" (or "never") at the edges.
+ */
+export function knownTime(time: string | null | undefined): string | undefined {
+  return time === null || time === "" || time === ZERO_TIME ? undefined : time;
+}
+
 /** A `[[runners]]` entry read from the existing `config.{instance}.toml`. */
 export interface LocalRunner {
   /** Index in the file's `runners` array. */
@@ -122,10 +155,8 @@ export interface LocalRunner {
   name?: string;
   url?: string;
   id?: number;
-  token?: Secret;
-  /** ISO-8601 UTC, as written in the file (zero time means unknown). */
-  tokenObtainedAt?: string;
-  tokenExpiresAt?: string;
+  /** The entry's token and its times (in UTC to the second, as read); absent without a token. */
+  token?: RunnerToken;
 }
 
 /** The existing output file, parsed. */
@@ -156,7 +187,16 @@ export interface ObservedRunner {
 
 /** What a `POST /runners/verify` said about a local token. */
 export type TokenCheck =
-  | { status: "valid"; runnerId?: number; tokenExpiresAt?: string | null }
+  | {
+    status: "valid";
+    /** The runner the token belongs to (GitLab 15.10+). */
+    runnerId?: number;
+    /**
+     * The token's expiry as GitLab reported it: absent when GitLab did not say (older than
+     * 15.10), `undefined` when it said the token never expires, else ISO-8601.
+     */
+    reported?: { expiresAt: string | undefined };
+  }
   | { status: "invalid" };
 
 /** What register-runner learned from one GitLab before planning. */

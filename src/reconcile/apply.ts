@@ -12,11 +12,11 @@
  * @module
  */
 
-import type { Clock, Logger } from "../kernel/env.ts";
+import { type Clock, isoSeconds, type Logger } from "../kernel/env.ts";
 import { GitLabApiError } from "../kernel/errors.ts";
 import type { CreateRunnerParams, GitLabClient } from "../gitlab/client.ts";
 import { UserRunnersApiMissingError } from "../gitlab/client.ts";
-import type { DesiredRunner } from "../kernel/model.ts";
+import type { DesiredRunner, RunnerToken } from "../kernel/model.ts";
 import type { AttributeDiff, ClientPlan, Deletion, RunnerStep } from "./planner.ts";
 import type { Secret } from "../kernel/secret.ts";
 
@@ -25,9 +25,7 @@ export interface IssuedToken {
   clientKey: string;
   desired: DesiredRunner;
   id: number;
-  token: Secret;
-  tokenObtainedAt: string;
-  tokenExpiresAt: string | null;
+  token: RunnerToken;
   event: "created" | "registered" | "reset" | "read";
 }
 
@@ -36,9 +34,7 @@ export interface RunnerResult {
   desired: DesiredRunner;
   action: "kept" | "restored" | "registered";
   id: number | undefined;
-  token: Secret;
-  tokenObtainedAt: string | undefined;
-  tokenExpiresAt: string | null | undefined;
+  token: RunnerToken;
   /** The attribute changes applied with PUT, if any. */
   updated?: AttributeDiff;
 }
@@ -90,10 +86,6 @@ function oneAtATime(): Serializer {
   };
 }
 
-function now(clock: Clock): string {
-  return clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 async function applyStep(
   clientKey: string,
   step: RunnerStep,
@@ -104,16 +96,11 @@ async function applyStep(
   switch (step.action) {
     case "keep": {
       await update(step.runnerId, step.update, ctx);
-      const expires = step.verifiedExpiresAt !== undefined
-        ? step.verifiedExpiresAt
-        : step.local.tokenExpiresAt;
       return {
         desired,
         action: "kept",
         id: step.runnerId ?? step.local.id,
-        token: step.local.token!,
-        tokenObtainedAt: step.local.tokenObtainedAt,
-        tokenExpiresAt: expires,
+        token: step.token,
         ...(step.update ? { updated: step.update } : {}),
       };
     }
@@ -137,8 +124,6 @@ async function applyStep(
         action: "restored",
         id: issued.id,
         token: issued.token,
-        tokenObtainedAt: issued.tokenObtainedAt,
-        tokenExpiresAt: issued.tokenExpiresAt,
         ...(step.update ? { updated: step.update } : {}),
       };
     }
@@ -198,8 +183,6 @@ function registeredResult(issued: IssuedToken, ctx: ApplyContext): RunnerResult 
     action: "registered",
     id: issued.id,
     token: issued.token,
-    tokenObtainedAt: issued.tokenObtainedAt,
-    tokenExpiresAt: issued.tokenExpiresAt,
   };
 }
 
@@ -211,22 +194,10 @@ async function restoreToken(
 ): Promise<IssuedToken> {
   const base = { clientKey, desired: step.desired, id: step.runnerId };
   if (step.method === "read" && step.token) {
-    return {
-      ...base,
-      token: step.token,
-      tokenObtainedAt: now(ctx.clock),
-      tokenExpiresAt: null,
-      event: "read",
-    };
+    const token = { token: step.token, obtainedAt: isoSeconds(ctx.clock), expiresAt: undefined };
+    return { ...base, token, event: "read" };
   }
-  const reset = await ctx.client.resetRunnerToken(step.runnerId);
-  return {
-    ...base,
-    token: reset.token,
-    tokenObtainedAt: now(ctx.clock),
-    tokenExpiresAt: reset.tokenExpiresAt,
-    event: "reset",
-  };
+  return { ...base, token: await ctx.client.resetRunnerToken(step.runnerId), event: "reset" };
 }
 
 function creationParams(d: DesiredRunner): CreateRunnerParams {
@@ -253,15 +224,7 @@ async function register(
   if (via === "pat") {
     try {
       const created = await ctx.client.createRunner(params);
-      return {
-        clientKey,
-        desired,
-        id: created.id,
-        token: created.token,
-        tokenObtainedAt: now(ctx.clock),
-        tokenExpiresAt: created.tokenExpiresAt,
-        event: "created",
-      };
+      return { clientKey, desired, ...created, event: "created" };
     } catch (error) {
       if (!(error instanceof UserRunnersApiMissingError) || !ctx.registrationToken) throw error;
       ctx.logger.info(
@@ -273,15 +236,7 @@ async function register(
     throw new Error(`internal: no credential to register ${desired.description}`);
   }
   const registered = await ctx.client.registerRunner(ctx.registrationToken, params);
-  return {
-    clientKey,
-    desired,
-    id: registered.id,
-    token: registered.token,
-    tokenObtainedAt: now(ctx.clock),
-    tokenExpiresAt: registered.tokenExpiresAt,
-    event: "registered",
-  };
+  return { clientKey, desired, ...registered, event: "registered" };
 }
 
 async function update(id: number | undefined, diff: AttributeDiff | undefined, ctx: ApplyContext) {

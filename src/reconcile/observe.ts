@@ -43,7 +43,7 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
   const owned = input.canList ? listOwned(input) : Promise.resolve(undefined);
   const checks = Promise.all(
     input.local.filter((l) => l.token !== undefined).map(async (l) => {
-      const check = await client.verifyRunner(l.token!, input.systemId);
+      const check = await client.verifyRunner(l.token!.token, input.systemId);
       return [l.index, check] as [number, TokenCheck];
     }),
   );

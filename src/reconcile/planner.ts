@@ -11,7 +11,9 @@ import type {
   LocalRunner,
   Observation,
   ObservedRunner,
+  RunnerToken,
   ServerAttributes,
+  TokenCheck,
 } from "../kernel/model.ts";
 import type { Secret } from "../kernel/secret.ts";
 
@@ -37,8 +39,8 @@ export type RunnerStep =
     desired: DesiredRunner;
     runnerId: number | undefined;
     local: LocalRunner;
-    /** Expiry reported by verify, when GitLab sent one. */
-    verifiedExpiresAt?: string | null;
+    /** The verified local token, with the expiry verify reported (if it reported one). */
+    token: RunnerToken;
     update?: AttributeDiff;
   }
   | {
@@ -91,75 +93,143 @@ export interface PlanInput {
 
 /** Computes what to do with one GitLab. Pure and deterministic. */
 export function planClient(input: PlanInput): ClientPlan {
-  const { desired, observation, credentials } = input;
-  const localFor = matchLocal(desired, input.local);
+  const { observation } = input;
+  const ctx: PlanContext = {
+    input,
+    localFor: matchLocal(input.desired, input.local),
+    registerVia: input.credentials.personalAccessToken ? "pat" : "registration-token",
+  };
+  const planned = observation.owned === undefined
+    ? planWithoutListing(ctx)
+    : planWithListing(ctx, observation.owned);
+  return { clientKey: observation.clientKey, ...planned };
+}
+
+/** True when the plan would change nothing in GitLab. */
+export function isNoop(plan: ClientPlan): boolean {
+  return plan.deletions.length === 0 &&
+    plan.steps.every((s) => s.action === "keep" && s.update === undefined);
+}
+
+/** What both planners start from. */
+interface PlanContext {
+  input: PlanInput;
+  /** Each desired runner's local entry (by key), see {@link matchLocal}. */
+  localFor: Map<string, LocalRunner>;
+  registerVia: "pat" | "registration-token";
+}
+
+type ValidCheck = Extract<TokenCheck, { status: "valid" }>;
+
+/** A verified local runner: it has a token, and verify accepted it. */
+function verified(
+  ctx: PlanContext,
+  local: LocalRunner | undefined,
+): { local: LocalRunner; token: RunnerToken; check: ValidCheck } | undefined {
+  const check = local ? ctx.input.observation.tokenChecks.get(local.index) : undefined;
+  if (!local?.token || check?.status !== "valid") return undefined;
+  return { local, token: local.token, check };
+}
+
+/** The token a kept runner goes on with: the local one, with the expiry verify reported. */
+function keptToken(token: RunnerToken, check: ValidCheck): RunnerToken {
+  return check.reported === undefined ? token : { ...token, expiresAt: check.reported.expiresAt };
+}
+
+/**
+ * Without a listing (no personal access token): decide from the local tokens alone. A verified
+ * token is kept, anything else registers anew; verified tokens of runners no executor file wants
+ * are deleted by token.
+ */
+function planWithoutListing(ctx: PlanContext): Omit<ClientPlan, "clientKey"> {
+  const { desired, local, observation } = ctx.input;
   const warnings: string[] = [];
-  const steps: RunnerStep[] = [];
-  const deletions: Deletion[] = [];
-  const registerVia = credentials.personalAccessToken ? "pat" : "registration-token";
-
-  if (observation.owned === undefined) {
-    // No listing (no personal access token): decide from local tokens alone.
-    for (const d of desired) {
-      const local = localFor.get(d.key);
-      const check = local ? observation.tokenChecks.get(local.index) : undefined;
-      if (local?.token && check?.status === "valid") {
-        steps.push({
-          action: "keep",
-          desired: d,
-          runnerId: check.runnerId ?? local.id,
-          local,
-          ...expiry(check),
-        });
-      } else {
-        if (local?.token) {
-          warnings.push(
-            `${d.description}: its token was rejected and without a personal_access_token the old runner cannot be found or deleted; registering a new one`,
-          );
-        }
-        steps.push({
-          action: "register",
-          desired: d,
-          via: registerVia,
-          reason: local?.token ? "local token rejected by GitLab" : "no runner yet",
-        });
-      }
+  const steps = desired.map((d): RunnerStep => {
+    const l = ctx.localFor.get(d.key);
+    const ok = verified(ctx, l);
+    if (ok) {
+      return {
+        action: "keep",
+        desired: d,
+        runnerId: ok.check.runnerId ?? ok.local.id,
+        local: ok.local,
+        token: keptToken(ok.token, ok.check),
+      };
     }
-    const used = new Set([...localFor.values()].map((l) => l.index));
-    for (const l of input.local) {
-      if (used.has(l.index) || !l.token) continue;
-      if (observation.tokenChecks.get(l.index)?.status !== "valid") continue;
-      deletions.push({
-        by: "token",
-        token: l.token,
-        localIndex: l.index,
-        description: l.name ?? `runner #${l.index}`,
-        reason: "no executor file",
-      });
+    if (l?.token) {
+      warnings.push(
+        `${d.description}: its token was rejected and without a personal_access_token the old runner cannot be found or deleted; registering a new one`,
+      );
     }
-    return { clientKey: observation.clientKey, steps, deletions, warnings };
-  }
+    return {
+      action: "register",
+      desired: d,
+      via: ctx.registerVia,
+      reason: l?.token ? "local token rejected by GitLab" : "no runner yet",
+    };
+  });
+  const used = new Set([...ctx.localFor.values()].map((l) => l.index));
+  const deletions = local.flatMap((l): Deletion[] => {
+    if (used.has(l.index) || !l.token) return [];
+    if (observation.tokenChecks.get(l.index)?.status !== "valid") return [];
+    return [{
+      by: "token",
+      token: l.token.token,
+      localIndex: l.index,
+      description: l.name ?? `runner #${l.index}`,
+      reason: "no executor file",
+    }];
+  });
+  return { steps, deletions, warnings };
+}
 
-  const owned = [...observation.owned].sort((a, b) => a.id - b.id);
+/**
+ * With a listing: pair each desired runner with at most one owned runner, keep, restore or
+ * register each, and delete the owned runners nothing claimed.
+ */
+function planWithListing(
+  ctx: PlanContext,
+  listed: ObservedRunner[],
+): Omit<ClientPlan, "clientKey"> {
+  const { desired } = ctx.input;
+  const owned = [...listed].sort((a, b) => a.id - b.id);
+  const matches = matchOwned(ctx, owned);
+  const steps = desired.map((d) => stepWithListing(ctx, d, matches.get(d.key), owned));
+  const claimed = new Set([...matches.values()].map((o) => o.id));
+  const wanted = new Set(desired.flatMap((d) => [d.description, ...d.formerDescriptions]));
+  const deletions = owned.filter((o) => !claimed.has(o.id)).map((o): Deletion => ({
+    by: "id",
+    runnerId: o.id,
+    description: o.description,
+    reason: wanted.has(o.description) ? "duplicate" : "no executor file",
+  }));
+  return { steps, deletions, warnings: [] };
+}
+
+/**
+ * Pairs desired runners with owned ones (sorted by id): first those the local config proves
+ * (verified token or recorded id), then by current description, then by a former one (adoption),
+ * oldest runner first. Each owned runner is claimed at most once.
+ */
+function matchOwned(ctx: PlanContext, owned: ObservedRunner[]): Map<string, ObservedRunner> {
+  const { desired, observation } = ctx.input;
   const byId = new Map(owned.map((o) => [o.id, o]));
   const claimed = new Set<number>();
   const matches = new Map<string, ObservedRunner>();
-
-  // Pass 1: runners proven by the local config (verified token or recorded id).
+  const claim = (d: DesiredRunner, o: ObservedRunner | undefined) => {
+    if (!o || claimed.has(o.id)) return;
+    claimed.add(o.id);
+    matches.set(d.key, o);
+  };
   for (const d of desired) {
-    const local = localFor.get(d.key);
+    const local = ctx.localFor.get(d.key);
     if (!local) continue;
     const check = observation.tokenChecks.get(local.index);
     const provenId = check?.status === "valid" && check.runnerId !== undefined
       ? check.runnerId
       : local.id;
-    const o = provenId === undefined ? undefined : byId.get(provenId);
-    if (o && !claimed.has(o.id)) {
-      claimed.add(o.id);
-      matches.set(d.key, o);
-    }
+    claim(d, provenId === undefined ? undefined : byId.get(provenId));
   }
-  // Pass 2: current descriptions, then former ones (adoption), oldest runner first.
   for (
     const pick of [
       (d: DesiredRunner) => [d.description],
@@ -169,88 +239,55 @@ export function planClient(input: PlanInput): ClientPlan {
     for (const d of desired) {
       if (matches.has(d.key)) continue;
       const names = pick(d);
-      const o = owned.find((r) => !claimed.has(r.id) && names.includes(r.description));
-      if (o) {
-        claimed.add(o.id);
-        matches.set(d.key, o);
-      }
+      claim(d, owned.find((r) => !claimed.has(r.id) && names.includes(r.description)));
     }
   }
+  return matches;
+}
 
-  for (const d of desired) {
-    const o = matches.get(d.key);
-    const local = localFor.get(d.key);
-    if (!o) {
-      steps.push({
-        action: "register",
-        desired: d,
-        via: registerVia,
-        reason: local ? "its runner no longer exists in GitLab" : "no runner yet",
-      });
-      continue;
-    }
-    const update = diffAttributes(d, o);
-    const updatePart = update ? { update } : {};
-    const check = local ? observation.tokenChecks.get(local.index) : undefined;
-    if (local?.token && check?.status === "valid" && tokenBelongsTo(local, check, o, owned)) {
-      steps.push({
-        action: "keep",
-        desired: d,
-        runnerId: o.id,
-        local,
-        ...expiry(check),
-        ...updatePart,
-      });
-      continue;
-    }
-    const reason = !local?.token
-      ? "no local token"
-      : check?.status === "invalid"
-      ? "local token rejected by GitLab"
-      : "local token belongs to another runner";
-    if (o.token) {
-      steps.push({
-        action: "restore",
-        desired: d,
-        runnerId: o.id,
-        method: "read",
-        token: o.token,
-        reason,
-        ...updatePart,
-      });
-    } else {
-      steps.push({
-        action: "restore",
-        desired: d,
-        runnerId: o.id,
-        method: "reset",
-        reason,
-        ...updatePart,
-      });
-    }
+/** The step for one desired runner, given the owned runner it was paired with (if any). */
+function stepWithListing(
+  ctx: PlanContext,
+  d: DesiredRunner,
+  o: ObservedRunner | undefined,
+  owned: ObservedRunner[],
+): RunnerStep {
+  const local = ctx.localFor.get(d.key);
+  if (!o) {
+    return {
+      action: "register",
+      desired: d,
+      via: ctx.registerVia,
+      reason: local ? "its runner no longer exists in GitLab" : "no runner yet",
+    };
   }
-
-  const wanted = new Set(desired.flatMap((d) => [d.description, ...d.formerDescriptions]));
-  for (const o of owned) {
-    if (claimed.has(o.id)) continue;
-    deletions.push({
-      by: "id",
+  const update = diffAttributes(d, o);
+  const updatePart = update ? { update } : {};
+  const ok = verified(ctx, local);
+  if (ok && tokenBelongsTo(ok.local, ok.check, o, owned)) {
+    return {
+      action: "keep",
+      desired: d,
       runnerId: o.id,
-      description: o.description,
-      reason: wanted.has(o.description) ? "duplicate" : "no executor file",
-    });
+      local: ok.local,
+      token: keptToken(ok.token, ok.check),
+      ...updatePart,
+    };
   }
-  return { clientKey: observation.clientKey, steps, deletions, warnings };
-}
-
-/** True when the plan would change nothing in GitLab. */
-export function isNoop(plan: ClientPlan): boolean {
-  return plan.deletions.length === 0 &&
-    plan.steps.every((s) => s.action === "keep" && s.update === undefined);
-}
-
-function expiry(check: { status: "valid"; tokenExpiresAt?: string | null } | undefined) {
-  return check?.tokenExpiresAt === undefined ? {} : { verifiedExpiresAt: check.tokenExpiresAt };
+  const check = local ? ctx.input.observation.tokenChecks.get(local.index) : undefined;
+  const reason = !local?.token
+    ? "no local token"
+    : check?.status === "invalid"
+    ? "local token rejected by GitLab"
+    : "local token belongs to another runner";
+  return {
+    action: "restore",
+    desired: d,
+    runnerId: o.id,
+    ...(o.token ? { method: "read", token: o.token } : { method: "reset" }),
+    reason,
+    ...updatePart,
+  };
 }
 
 /**
@@ -266,7 +303,7 @@ function tokenBelongsTo(
 ): boolean {
   if (check.runnerId !== undefined) return check.runnerId === o.id;
   if (local.id !== undefined) return local.id === o.id;
-  if (o.token) return o.token.equals(local.token);
+  if (o.token) return o.token.equals(local.token?.token);
   return owned.filter((r) => r.description === o.description).length === 1;
 }
 

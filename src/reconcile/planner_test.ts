@@ -56,7 +56,7 @@ function local(index: number, name: string, token: string, id?: number): LocalRu
     index,
     name,
     url: URL_KEY,
-    token: new Secret(token),
+    token: { token: new Secret(token), obtainedAt: undefined, expiresAt: undefined },
     ...(id === undefined ? {} : { id }),
   };
 }
@@ -169,7 +169,7 @@ Deno.test("duplicates left by the Python tool: the verified one is kept, the oth
       index: 0,
       name: SHELL.description,
       url: URL_KEY,
-      token: new Secret("legacy-fake-2"),
+      token: { token: new Secret("legacy-fake-2"), obtainedAt: undefined, expiresAt: undefined },
     }],
     observation: observation(
       [
@@ -196,7 +196,7 @@ Deno.test("old GitLab (verify without id) with duplicates: token ownership unpro
       index: 0,
       name: SHELL.description,
       url: URL_KEY,
-      token: new Secret("legacy-fake-2"),
+      token: { token: new Secret("legacy-fake-2"), obtainedAt: undefined, expiresAt: undefined },
     }],
     observation: observation(
       [observed(5, SHELL.description, SHELL.tags), observed(6, SHELL.description, SHELL.tags)],

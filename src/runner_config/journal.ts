@@ -10,12 +10,18 @@
 
 import { dirname, join } from "node:path";
 import { InputError } from "../kernel/errors.ts";
+import { knownTime, type RunnerToken, ZERO_TIME } from "../kernel/model.ts";
+import { Secret } from "../kernel/secret.ts";
 import { syncDirectory, writeFileAtomic } from "./atomic_write.ts";
 
 /** What happened to produce a token. */
 export type JournalEvent = "created" | "registered" | "reset";
 
-/** One token GitLab handed out. */
+/**
+ * One token GitLab handed out, as one journal line holds it (plain JSON: the token revealed, an
+ * unknown obtained time as gitlab-runner's zero time, no expiry as `null`). Convert with
+ * {@link entryToken} and {@link tokenFields}; everything else passes tokens as a `RunnerToken`.
+ */
 export interface JournalEntry {
   /** Normalised GitLab client key. */
   clientKey: string;
@@ -39,6 +45,26 @@ export interface JournalEntry {
 export type JournalReadResult = JournalEntry[] & { readonly warnings: string[] };
 
 const EVENTS: ReadonlySet<string> = new Set(["created", "registered", "reset"]);
+
+/** The token of an entry, in the shape the rest of register-runner uses. */
+export function entryToken(entry: JournalEntry): RunnerToken {
+  return {
+    token: new Secret(entry.token),
+    obtainedAt: knownTime(entry.tokenObtainedAt),
+    expiresAt: knownTime(entry.tokenExpiresAt),
+  };
+}
+
+/** The token fields of an entry holding `token`. */
+export function tokenFields(
+  token: RunnerToken,
+): Pick<JournalEntry, "token" | "tokenObtainedAt" | "tokenExpiresAt"> {
+  return {
+    token: token.token.reveal(),
+    tokenObtainedAt: token.obtainedAt ?? ZERO_TIME,
+    tokenExpiresAt: token.expiresAt ?? null,
+  };
+}
 
 /** The journal file for a prefix and service instance. */
 export function journalPath(prefix: string, instance: string): string {

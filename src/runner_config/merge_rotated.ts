@@ -8,42 +8,26 @@
  * @module
  */
 
-import type { Secret } from "../kernel/secret.ts";
-
-/** The three per-runner fields gitlab-runner rewrites when it rotates a token. */
-export interface TokenFields {
-  /** The runner authentication token. */
-  token?: Secret;
-  /** ISO-8601 time the token was obtained (`0001-01-01T00:00:00Z` or absent: unknown). */
-  tokenObtainedAt?: string;
-  /** ISO-8601 expiry (`0001-01-01T00:00:00Z` or absent: none or unknown). */
-  tokenExpiresAt?: string;
-}
+import type { RunnerToken } from "../kernel/model.ts";
 
 /**
- * For one runner (the caller matches `ours` and `onDisk` by runner id), returns `ours` with the
- * disk's three token fields when the disk holds a different token that is newer:
+ * For one runner (the caller matches `ours` and `onDisk` by runner id), returns the token to
+ * write, with its times: the disk's when it holds a different token that is newer.
  *
- * - the disk has no token, or the same token → `ours` unchanged;
+ * - the disk has no token, or the same token → `ours`;
  * - we have no token but the disk does → the disk's;
- * - different tokens → the disk's only if its `tokenObtainedAt` is strictly later than ours
+ * - different tokens → the disk's only if its `obtainedAt` is strictly later than ours
  *   (an unknown or unparsable time counts as earliest; a tie keeps ours).
  *
- * Pure: never mutates its arguments; other properties of `ours` are kept.
+ * Pure: returns one of its arguments, never a mix of the two.
  */
-export function preferNewerToken<T extends TokenFields>(ours: T, onDisk: TokenFields): T {
-  if (onDisk.token === undefined || onDisk.token.equals(ours.token)) return ours;
-  const diskIsNewer = ours.token === undefined ||
-    instant(onDisk.tokenObtainedAt) > instant(ours.tokenObtainedAt);
-  if (!diskIsNewer) return ours;
-  const merged: T = { ...ours };
-  delete merged.token;
-  delete merged.tokenObtainedAt;
-  delete merged.tokenExpiresAt;
-  merged.token = onDisk.token;
-  if (onDisk.tokenObtainedAt !== undefined) merged.tokenObtainedAt = onDisk.tokenObtainedAt;
-  if (onDisk.tokenExpiresAt !== undefined) merged.tokenExpiresAt = onDisk.tokenExpiresAt;
-  return merged;
+export function preferNewerToken(
+  ours: RunnerToken | undefined,
+  onDisk: RunnerToken | undefined,
+): RunnerToken | undefined {
+  if (onDisk === undefined || onDisk.token.equals(ours?.token)) return ours;
+  if (ours === undefined) return onDisk;
+  return instant(onDisk.obtainedAt) > instant(ours.obtainedAt) ? onDisk : ours;
 }
 
 function instant(iso: string | undefined): number {

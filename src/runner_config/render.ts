@@ -6,11 +6,8 @@
  * @module
  */
 
-import type { Secret } from "../kernel/secret.ts";
+import { type RunnerToken, ZERO_TIME } from "../kernel/model.ts";
 import { encodeToml } from "./toml_encode.ts";
-
-/** gitlab-runner's zero time: what it writes when a token time is unknown or never expires. */
-export const ZERO_TIME = "0001-01-01T00:00:00Z";
 
 /**
  * Keys that only register-runner (or the Python gitlab-runner-auth) understands: they are server
@@ -52,12 +49,11 @@ export interface RenderedRunner {
   url: string;
   /** GitLab's runner id; omitted from the file when unknown. */
   id?: number;
-  /** The runner authentication token; omitted from the file when unknown. */
-  token?: Secret;
-  /** ISO-8601 time the token was obtained; unknown → {@link ZERO_TIME}. */
-  tokenObtainedAt?: string;
-  /** ISO-8601 time the token expires; unknown or never → {@link ZERO_TIME}. */
-  tokenExpiresAt?: string;
+  /**
+   * The runner authentication token, omitted from the file when unknown; its times are written
+   * as TOML date-times, an unknown one (or no token) as gitlab-runner's zero time.
+   */
+  token?: RunnerToken;
   /** gitlab-runner executor type. */
   executor: string;
   /** The executor file's own keys and sub-tables, in file order. */
@@ -107,18 +103,19 @@ function header(input: RenderInput): string {
 function runnerTable(runner: RenderedRunner): Record<string, unknown> {
   const table: Record<string, unknown> = { name: runner.name, url: runner.url };
   if (runner.id !== undefined) table.id = runner.id;
-  if (runner.token !== undefined) table.token = runner.token.reveal();
-  table.token_obtained_at = tokenTime(runner, "tokenObtainedAt");
-  table.token_expires_at = tokenTime(runner, "tokenExpiresAt");
+  if (runner.token !== undefined) table.token = runner.token.token.reveal();
+  table.token_obtained_at = tokenTime(runner, "obtainedAt");
+  table.token_expires_at = tokenTime(runner, "expiresAt");
   table.executor = runner.executor;
   return { ...table, ...withoutKeys(runner.runnerKeys, TOOL_ONLY_KEYS, ...CREDENTIAL_KEYS) };
 }
 
-function tokenTime(runner: RenderedRunner, field: "tokenObtainedAt" | "tokenExpiresAt"): Date {
-  const text = runner[field];
+function tokenTime(runner: RenderedRunner, field: "obtainedAt" | "expiresAt"): Date {
+  const text = runner.token?.[field];
   const date = new Date(text === undefined || text === "" ? ZERO_TIME : text);
   if (Number.isNaN(date.getTime())) {
-    throw new RangeError(`runner "${runner.name}": ${field} is not an ISO-8601 time`);
+    const name = field === "obtainedAt" ? "tokenObtainedAt" : "tokenExpiresAt";
+    throw new RangeError(`runner "${runner.name}": ${name} is not an ISO-8601 time`);
   }
   return date;
 }

@@ -1,5 +1,6 @@
 import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
 import { parse } from "smol-toml";
+import type { RunnerToken } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
 import { renderConfig, type RenderedRunner, type RenderInput, TOOL_ONLY_KEYS } from "./render.ts";
 import { normalize } from "../../tests/support/fixtures.ts";
@@ -17,9 +18,11 @@ const shell: RenderedRunner = {
   name: "host main shell Runner",
   url: "https://gitlab.example.com/",
   id: 9,
-  token: new Secret("glrt-fake-0001"),
-  tokenObtainedAt: "2025-12-07T05:27:35Z",
-  tokenExpiresAt: "2026-01-06T05:27:35.250Z",
+  token: {
+    token: new Secret("glrt-fake-0001"),
+    obtainedAt: "2025-12-07T05:27:35Z",
+    expiresAt: "2026-01-06T05:27:35.250Z",
+  },
   executor: "shell",
   runnerKeys: { builds_dir: "/tmp/builds", environment: ["A=1"] },
 };
@@ -85,7 +88,10 @@ log_level = "info"
 
 Deno.test("an unchanged input renders byte-identical output", () => {
   const fresh = () =>
-    input([{ ...shell, token: new Secret("glrt-fake-0001") }, structuredClone(docker)], {
+    input([
+      { ...shell, token: { ...shell.token!, token: new Secret("glrt-fake-0001") } },
+      structuredClone(docker),
+    ], {
       concurrent: 1,
     });
   const first = renderConfig(fresh());
@@ -177,12 +183,16 @@ Deno.test("header paths stay on one comment line", () => {
 });
 
 Deno.test("token times: offsets normalised to UTC, garbage rejected without the token", () => {
-  const text = renderConfig(input([{ ...shell, tokenObtainedAt: "2025-12-07T06:27:35+01:00" }]));
+  const times = (t: Partial<RunnerToken>) =>
+    input([{ ...shell, token: { ...shell.token!, ...t } }]);
+  const text = renderConfig(times({ obtainedAt: "2025-12-07T06:27:35+01:00" }));
   ok(text.includes("token_obtained_at = 2025-12-07T05:27:35Z\n"));
-  const empty = renderConfig(input([{ ...shell, tokenExpiresAt: "" }]));
+  const empty = renderConfig(times({ expiresAt: "" }));
   ok(empty.includes("token_expires_at = 0001-01-01T00:00:00Z\n"));
+  const unknown = renderConfig(times({ expiresAt: undefined }));
+  ok(unknown.includes("token_expires_at = 0001-01-01T00:00:00Z\n"));
   throws(
-    () => renderConfig(input([{ ...shell, tokenExpiresAt: "soon" }])),
+    () => renderConfig(times({ expiresAt: "soon" })),
     (e: Error) =>
       e instanceof RangeError && /tokenExpiresAt/.test(e.message) &&
       !e.message.includes("glrt-fake"),

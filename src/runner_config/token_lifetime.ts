@@ -7,18 +7,16 @@
  * @module
  */
 
-/** gitlab-runner's zero time: "no expiry" or "unknown". */
-const ZERO = "0001-01-01T00:00:00Z";
+import { knownTime, type RunnerToken } from "../kernel/model.ts";
 /** gitlab-runner rotates at this fraction of a token's lifetime. */
 const ROTATION_POINT = 0.75;
 /** Without an obtained time (so no rotation point), warn when less than this is left. */
 const MIN_LEFT_MS = 24 * 3600 * 1000;
 
-/** The token times of one runner, as written in config.toml. */
+/** One runner to be written to config.toml, with its token (if any). */
 export interface TokenTimes {
   name: string;
-  tokenObtainedAt?: string | undefined;
-  tokenExpiresAt?: string | null | undefined;
+  token?: Pick<RunnerToken, "obtainedAt" | "expiresAt"> | undefined;
 }
 
 /**
@@ -29,22 +27,23 @@ export interface TokenTimes {
 export function expiryWarnings(runners: TokenTimes[], now: Date): string[] {
   const warnings: string[] = [];
   for (const r of runners) {
-    if (!r.tokenExpiresAt || r.tokenExpiresAt === ZERO) continue;
-    const expires = Date.parse(r.tokenExpiresAt);
+    // Zero times never get here (readers turn them into undefined); a pure function still says no.
+    const expiresAt = knownTime(r.token?.expiresAt);
+    const obtainedAt = knownTime(r.token?.obtainedAt);
+    if (!expiresAt) continue;
+    const expires = Date.parse(expiresAt);
     if (Number.isNaN(expires)) continue;
     const left = expires - now.getTime();
-    const obtained = r.tokenObtainedAt && r.tokenObtainedAt !== ZERO
-      ? Date.parse(r.tokenObtainedAt)
-      : NaN;
+    const obtained = obtainedAt ? Date.parse(obtainedAt) : NaN;
     const pastRotation = !Number.isNaN(obtained) && expires > obtained &&
       now.getTime() >= obtained + ROTATION_POINT * (expires - obtained);
     if (left <= 0) {
       warnings.push(
-        `the token of ${r.name} expired at ${r.tokenExpiresAt}; register-runner resets it in place at its next run`,
+        `the token of ${r.name} expired at ${expiresAt}; register-runner resets it in place at its next run`,
       );
     } else if (Number.isNaN(obtained) || expires <= obtained ? left < MIN_LEFT_MS : pastRotation) {
       warnings.push(
-        `the token of ${r.name} expires at ${r.tokenExpiresAt} (in ${
+        `the token of ${r.name} expires at ${expiresAt} (in ${
           formatDuration(left)
         }) and gitlab-runner has not rotated it; check that gitlab-runner is running and FF_DISABLE_AUTOMATIC_TOKEN_ROTATION is not set`,
       );
