@@ -107,6 +107,43 @@ Deno.test("restart with valid tokens and no drift is a no-op", () => {
   assertEquals(isNoop(plan), true);
 });
 
+Deno.test("a kept token goes on with the expiry verify reported, else the local one", () => {
+  const times = { obtainedAt: "2026-01-01T00:00:00Z", expiresAt: "2026-02-01T00:00:00Z" };
+  const kept = (reported: TokenCheck, owned: ObservedRunner[] | undefined) => {
+    const l = local(0, SHELL.description, "glrt-fake-1", 11);
+    l.token = { ...l.token!, ...times };
+    const plan = planClient({
+      desired: [SHELL],
+      local: [l],
+      observation: observation(owned, [[0, reported]]),
+      credentials: owned ? PAT : { personalAccessToken: false, registrationToken: true },
+    });
+    const step = plan.steps[0]!;
+    if (step.action !== "keep") throw new Error(`expected keep, got ${step.action}`);
+    return [step.token.token.reveal(), step.token.obtainedAt, step.token.expiresAt];
+  };
+  for (const owned of [[observed(11, SHELL.description, SHELL.tags)], undefined]) {
+    deepEqual(kept({ status: "valid", runnerId: 11 }, owned), [
+      "glrt-fake-1",
+      times.obtainedAt,
+      times.expiresAt,
+    ]);
+    const later = { expiresAt: "2026-03-01T00:00:00Z" };
+    deepEqual(kept({ status: "valid", runnerId: 11, reported: later }, owned), [
+      "glrt-fake-1",
+      times.obtainedAt,
+      later.expiresAt,
+    ]);
+    // GitLab said the token never expires: that replaces the local expiry.
+    const never = { expiresAt: undefined };
+    deepEqual(kept({ status: "valid", runnerId: 11, reported: never }, owned), [
+      "glrt-fake-1",
+      times.obtainedAt,
+      undefined,
+    ]);
+  }
+});
+
 Deno.test("executor removed: its runner is deleted; another host's runner is not listed as owned", () => {
   const plan = planClient({
     desired: [SHELL],
