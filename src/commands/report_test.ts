@@ -33,19 +33,22 @@ function desired(key: string): DesiredRunner {
 const local = (index: number, id?: number): LocalRunner => ({
   index,
   ...(id === undefined ? {} : { id }),
-  token: new Secret(`glrt-fake-${index}`),
+  token: { token: new Secret(`glrt-fake-${index}`), obtainedAt: undefined, expiresAt: undefined },
 });
 
+/** A keep step's local entry and the token it keeps. */
+const kept = (l: LocalRunner) => ({ local: l, token: l.token! });
+
 const STEPS: RunnerStep[] = [
-  { action: "keep", desired: desired("shell"), runnerId: 11, local: local(0, 11) },
+  { action: "keep", desired: desired("shell"), runnerId: 11, ...kept(local(0, 11)) },
   {
     action: "keep",
     desired: desired("docker"),
     runnerId: 12,
-    local: local(1, 12),
+    ...kept(local(1, 12)),
     update: { tag_list: [["node7"], ["node7", "main", "docker"]], locked: [false, true] },
   },
-  { action: "keep", desired: desired("noid"), runnerId: undefined, local: local(2) },
+  { action: "keep", desired: desired("noid"), runnerId: undefined, ...kept(local(2)) },
   {
     action: "restore",
     desired: desired("custom"),
@@ -97,9 +100,7 @@ function result(step: RunnerStep, id: number | undefined): RunnerResult {
     desired: step.desired,
     action: step.action === "keep" ? "kept" : step.action === "restore" ? "restored" : "registered",
     id,
-    token: new Secret("glrt-fake-result"),
-    tokenObtainedAt: undefined,
-    tokenExpiresAt: undefined,
+    token: { token: new Secret("glrt-fake-result"), obtainedAt: undefined, expiresAt: undefined },
   };
 }
 

@@ -4,7 +4,8 @@ import { Secret } from "../kernel/secret.ts";
 import { deletionView, stepView } from "./step_view.ts";
 
 const desired = { key: "shell", description: "node7 main shell Runner" } as DesiredRunner;
-const local: LocalRunner = { index: 0, id: 7, token: new Secret("glrt-fake") };
+const token = { token: new Secret("glrt-fake"), obtainedAt: undefined, expiresAt: undefined };
+const local: LocalRunner = { index: 0, id: 7, token };
 
 Deno.test("stepView: a keep with changes is an update naming the fields in plan order", () => {
   deepEqual(
@@ -13,6 +14,7 @@ Deno.test("stepView: a keep with changes is an update naming the fields in plan 
       desired,
       runnerId: 7,
       local,
+      token,
       update: { paused: [true, false], tag_list: [["a"], ["a", "b"]] },
     }),
     {
@@ -45,7 +47,7 @@ Deno.test("stepView: the id sync passes wins over the plan's; none known is null
   const register = { action: "register", desired, via: "pat", reason: "no runner yet" } as const;
   deepEqual(stepView(register).id, null);
   deepEqual(stepView(register, 31).id, 31);
-  deepEqual(stepView({ action: "keep", desired, runnerId: undefined, local }).id, null);
+  deepEqual(stepView({ action: "keep", desired, runnerId: undefined, local, token }).id, null);
 });
 
 Deno.test("deletionView: a deletion by token has no id and never carries the token", () => {
