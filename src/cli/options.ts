@@ -4,19 +4,21 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../kernel/errors.ts";
 import type { LogLevel } from "../kernel/env.ts";
+import { globalHelp } from "./help.ts";
+import { type Command, COMMANDS, OPTIONS } from "./spec.ts";
+import { didYouMean } from "./suggest.ts";
 
-/** The subcommands. `sync` is the default. */
-export const COMMANDS = ["sync", "plan", "check", "unregister"] as const;
-/** One of {@link COMMANDS}. */
-export type Command = typeof COMMANDS[number];
+export { type Command, COMMANDS };
 
 /** Parsed command line. */
 export interface CliOptions {
   command: Command;
   help: boolean;
+  /** The command whose help `help COMMAND` or `COMMAND --help` asks for; none: the global help. */
+  helpCommand: Command | undefined;
   version: boolean;
   prefix: string;
   instance: string;
@@ -32,106 +34,25 @@ export interface CliOptions {
   output: "text" | "json";
   /** `unregister`: really delete. */
   yes: boolean;
+  /** `sync`: where to write Prometheus metrics after the run. */
+  metricsFile: string | undefined;
 }
 
-/** The `--help` text, with the commands and exit codes. */
-export const HELP =
-  `register-runner: make GitLab and gitlab-runner's config.toml agree for this host.
-
-Usage:
-  register-runner [sync] [options]       register, restore, update, delete; write the config
-  register-runner plan [options]         show what sync would do; change nothing
-  register-runner check [options]        validate the local files, offline
-  register-runner unregister --yes [options]
-                                         delete this host's runners (this instance) in GitLab
-                                         and write the config without runners
-
-sync reads {prefix}/config.template.{instance}.toml and the executor files in
-{prefix}/{instance}/*.toml, registers the runners this host should have, restores their tokens,
-deletes the ones whose file was removed, fixes drifted tags and attributes, and writes
-{prefix}/config.{instance}.toml (0600).
-
-plan is read-only: GitLab gets only GET requests and POST /runners/verify (which records a
-heartbeat, as gitlab-runner's own verify does); no file is written, not even a lock. It prints
-the actions per GitLab and a diff of the config (tokens masked).
-
-check contacts no GitLab: prefix, permissions, TOML, keys, secret files, ca_file bundles, the
-existing config and the runners' tags.
-
-unregister deletes only runners register-runner can prove are this host's and instance's: listed
-with both tags and an owned description (personal access token), or, without one, the verified
-tokens in the local config. Without --yes it only says what it would delete (exit 2).
-
-Options:
-  -p, --prefix DIR           configuration directory (default /etc/gitlab-runner)
-      --service-instance NAME
-                             systemd instance name, e.g. %i (default main)
-      --tag-schema FILE      JSON Schema the tag properties must satisfy
-      --capture-tags PROGRAM executable printing extra tag properties as JSON
-      --strict               sync: fail (exit 5) instead of keeping the last good config when a
-                             GitLab cannot be reached
-      --timeout SECONDS      overall budget for GitLab requests, retries included (default 60)
-      --lock-timeout SECONDS how long to wait for another run on the same instance (default 120)
-      --concurrency N        requests in flight per GitLab (default 8)
-      --yes                  unregister: really delete
-      --output FORMAT        stdout: text (default) or json (one document; logs stay on stderr)
-  -v, --verbose              log debug details (requests, timings)
-  -q, --quiet                log warnings and errors only
-      --log-format FORMAT    stderr: text (default) or json (one object per line)
-  -h, --help                 show this help
-  -V, --version              show the version
-
-Environment:
-  REGISTER_RUNNER_HOSTNAME   host name to use instead of the system's (tags and descriptions)
-  CREDENTIALS_DIRECTORY      systemd credentials: a bare *_file name is looked up here first
-  HTTPS_PROXY, NO_PROXY      proxy for GitLab requests (and exceptions)
-  JOURNAL_STREAM             set by systemd: text log lines get <N> syslog priority prefixes
-
-Exit codes:
-  0  in sync (also when a GitLab was unreachable and its last good config was kept);
-     plan: nothing to do; check: inputs valid
-  1  internal error (a bug; please report it)
-  2  wrong command-line usage; unregister without --yes
-  3  invalid local input: TOML syntax, keys, permissions, secret files
-  4  GitLab refused a request: wrong or under-privileged token, registration disabled
-  5  a GitLab could not be reached (sync: with --strict, or with no previous config;
-     plan and unregister: always)
-  6  another register-runner holds the lock for this prefix and instance
-  10 plan: changes pending
-`;
+/** The global `--help` text, with the commands and exit codes (generated from `spec.ts`). */
+export const HELP: string = globalHelp();
 
 /** Parses argv (without the program name). Throws {@link UsageError}. */
 export function parseCli(args: string[]): CliOptions {
+  checkOptionNames(args);
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        prefix: { type: "string", short: "p", default: "/etc/gitlab-runner" },
-        "service-instance": { type: "string", default: "main" },
-        "tag-schema": { type: "string" },
-        "capture-tags": { type: "string" },
-        strict: { type: "boolean", default: false },
-        timeout: { type: "string", default: "60" },
-        "lock-timeout": { type: "string", default: "120" },
-        concurrency: { type: "string", default: "8" },
-        verbose: { type: "boolean", short: "v", default: false },
-        quiet: { type: "boolean", short: "q", default: false },
-        "log-format": { type: "string", default: "text" },
-        output: { type: "string", default: "text" },
-        yes: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "V", default: false },
-      },
-    });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: PARSE_OPTIONS });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), {
-      hint: "run register-runner --help",
-    });
+    throw new UsageError(cleanParseError(error), { hint: "run register-runner --help" });
   }
-  const { values, positionals } = parsed;
+  const { positionals } = parsed;
+  const values = parsed.values as unknown as ParsedValues;
+  if (positionals[0] === "help") return helpRequest(positionals.slice(1), values);
   if (positionals.length > 1) {
     throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(" ")}`, {
       hint: "run register-runner --help",
@@ -140,7 +61,7 @@ export function parseCli(args: string[]): CliOptions {
   const command = positionals[0] ?? "sync";
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}"`, {
-      hint: `commands: ${COMMANDS.join(", ")}`,
+      hint: commandHint(command),
     });
   }
   const logFormat = values["log-format"];
@@ -156,12 +77,19 @@ export function parseCli(args: string[]): CliOptions {
       hint: `remove --yes, or run register-runner unregister --yes`,
     });
   }
+  if (values["metrics-file"] !== undefined && command !== "sync") {
+    throw new UsageError("--metrics-file only applies to sync", {
+      hint: "remove --metrics-file, or run register-runner sync --metrics-file FILE",
+    });
+  }
+  if (values["metrics-file"] === "") throw new UsageError("--metrics-file needs a file name");
   if (values.verbose && values.quiet) {
     throw new UsageError("--verbose and --quiet exclude each other");
   }
   return {
     command: command as Command,
     help: values.help,
+    helpCommand: values.help && positionals[0] !== undefined ? command as Command : undefined,
     version: values.version,
     prefix: values.prefix,
     instance: values["service-instance"],
@@ -175,7 +103,134 @@ export function parseCli(args: string[]): CliOptions {
     logFormat,
     output,
     yes: values.yes,
+    metricsFile: values["metrics-file"],
   };
+}
+
+/** The parser's option table, from the definitions in `spec.ts`. */
+const PARSE_OPTIONS: ParseArgsOptionsConfig = Object.fromEntries(
+  OPTIONS.map((o) => [o.name, {
+    type: o.arg === undefined ? "boolean" : "string",
+    ...(o.short === undefined ? {} : { short: o.short }),
+    default: o.arg === undefined ? false : o.default,
+  }]),
+) as ParseArgsOptionsConfig;
+
+/** The parsed values, typed by the definitions. */
+interface ParsedValues {
+  prefix: string;
+  "service-instance": string;
+  "tag-schema": string | undefined;
+  "capture-tags": string | undefined;
+  strict: boolean;
+  timeout: string;
+  "lock-timeout": string;
+  concurrency: string;
+  "metrics-file": string | undefined;
+  verbose: boolean;
+  quiet: boolean;
+  "log-format": string;
+  output: string;
+  yes: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+/** `help [COMMAND]`: the options of a help request (only output options matter). */
+function helpRequest(topics: string[], values: ParsedValues): CliOptions {
+  if (topics.length > 1) {
+    throw new UsageError(`help takes one command, not: ${topics.join(" ")}`, {
+      hint: `commands: ${COMMANDS.join(", ")}`,
+    });
+  }
+  const topic = topics[0];
+  if (topic !== undefined && !(COMMANDS as readonly string[]).includes(topic)) {
+    throw new UsageError(`unknown command "${topic}"`, { hint: commandHint(topic) });
+  }
+  return {
+    command: (topic ?? "sync") as Command,
+    help: true,
+    helpCommand: topic as Command | undefined,
+    version: false,
+    prefix: values.prefix,
+    instance: values["service-instance"],
+    tagSchema: undefined,
+    captureTags: undefined,
+    strict: false,
+    timeoutMs: 60_000,
+    lockTimeoutMs: 120_000,
+    concurrency: 8,
+    logLevel: "info",
+    logFormat: values["log-format"] === "json" ? "json" : "text",
+    output: "text",
+    yes: false,
+    metricsFile: undefined,
+  };
+}
+
+function commandHint(command: string): string {
+  const guess = didYouMean(command, [...COMMANDS, "help"]);
+  return `${guess ? `did you mean ${guess}? ` : ""}commands: ${COMMANDS.join(", ")}, help`;
+}
+
+/**
+ * Rejects an unknown option, or a value-taking option without its value, with a message that
+ * names it and the closest known option (Node's own message quotes unevenly and suggests `--`).
+ */
+function checkOptionNames(args: string[]): void {
+  const longs = OPTIONS.map((o) => `--${o.name}`);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return;
+    if (arg.startsWith("--")) {
+      const name = arg.split("=", 1)[0]!;
+      const option = OPTIONS.find((o) => `--${o.name}` === name);
+      if (option === undefined) {
+        const guess = didYouMean(name, longs);
+        throw new UsageError(`unknown option ${name}`, {
+          hint: `${guess ? `did you mean ${guess}? ` : ""}run register-runner --help`,
+        });
+      }
+      if (option.arg !== undefined && !arg.includes("=")) {
+        const next = args[i + 1];
+        if (next === undefined || next.startsWith("-")) {
+          throw new UsageError(`${name} needs a value (${option.arg})`, {
+            hint: `write ${name} ${option.arg} or ${name}=${option.arg}`,
+          });
+        }
+        i++;
+      } else if (option.arg === undefined && arg.includes("=")) {
+        throw new UsageError(`${name} takes no value`, { hint: `write ${name} alone` });
+      }
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      for (let c = 1; c < arg.length; c++) {
+        const option = OPTIONS.find((o) => o.short === arg[c]);
+        if (option === undefined) {
+          throw new UsageError(`unknown option -${arg[c]}`, {
+            hint: "run register-runner --help",
+          });
+        }
+        if (option.arg !== undefined) {
+          if (c === arg.length - 1) {
+            const next = args[i + 1];
+            if (next === undefined || next.startsWith("-")) {
+              throw new UsageError(`-${option.short} needs a value (${option.arg})`, {
+                hint: `write -${option.short} ${option.arg}`,
+              });
+            }
+            i++;
+          }
+          break; // the rest of the argument is the value
+        }
+      }
+    }
+  }
+}
+
+/** Node's parseArgs message without its quoting, for errors {@link checkOptionNames} misses. */
+function cleanParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split(". To specify a positional")[0]!.replaceAll("'", "");
 }
 
 /**
