@@ -7,7 +7,8 @@
  * @module
  */
 
-import { type CliOptions, commandOf, HELP, parseCli, wantsJsonOutput } from "./src/cli/options.ts";
+import { type CliOptions, commandOf, parseCli, wantsJsonOutput } from "./src/cli/options.ts";
+import { helpText } from "./src/cli/help.ts";
 import { errorDocument } from "./src/commands/documents.ts";
 import { documentContext, runCommand } from "./src/commands/run.ts";
 import { type RuntimeEnv, systemClock } from "./src/kernel/env.ts";
@@ -34,7 +35,7 @@ async function main(args: string[]): Promise<number> {
   try {
     cli = parseCli(args);
     if (cli.help) {
-      printOut(HELP);
+      printOut(helpText(cli.helpCommand));
       return 0;
     }
     if (cli.version) {
