@@ -15,6 +15,8 @@ import { type RuntimeEnv, systemClock } from "./src/kernel/env.ts";
 import { createLogger, formatBlock } from "./src/kernel/log.ts";
 import { errorFields, exitCodeOf, formatError } from "./src/commands/report.ts";
 import { VERSION } from "./src/kernel/version.ts";
+import { InputError } from "./src/kernel/errors.ts";
+import type { SyncReport } from "./src/commands/sync.ts";
 
 const encoder = new TextEncoder();
 const printErr = (line: string) => Deno.stderr.writeSync(encoder.encode(`${line}\n`));
@@ -30,7 +32,42 @@ function reportError(error: unknown, cli: CliOptions | undefined): void {
   }));
 }
 
+/**
+ * `--metrics-file`: records the run for Prometheus. A failure to write it is reported but does
+ * not change the exit code (the sync itself is what the code is about).
+ */
+async function recordMetrics(
+  cli: CliOptions | undefined,
+  startedAt: Date,
+  exitCode: number,
+  report: SyncReport | undefined,
+): Promise<void> {
+  if (cli?.metricsFile === undefined || cli.help || cli.version) return;
+  try {
+    const { writeMetricsFile } = await import("./src/commands/metrics.ts");
+    await writeMetricsFile(cli.metricsFile, {
+      prefix: cli.prefix,
+      instance: cli.instance,
+      startedAt,
+      finishedAt: new Date(),
+      exitCode,
+      report,
+    });
+  } catch (error) {
+    reportError(
+      new InputError(
+        `could not write the metrics file ${cli.metricsFile}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { hint: "check that its directory exists and is writable" },
+      ),
+      cli,
+    );
+  }
+}
+
 async function main(args: string[]): Promise<number> {
+  const startedAt = new Date();
   let cli: CliOptions | undefined;
   try {
     cli = parseCli(args);
@@ -59,6 +96,7 @@ async function main(args: string[]): Promise<number> {
     const result = await runCommand(cli, env);
     printOut(cli.output === "json" ? JSON.stringify(result.document) : result.text);
     if (result.error !== undefined) reportError(result.error, cli);
+    await recordMetrics(cli, startedAt, result.exitCode, result.sync);
     return result.exitCode;
   } catch (error) {
     reportError(error, cli);
@@ -67,6 +105,7 @@ async function main(args: string[]): Promise<number> {
       const ctx = documentContext(cli ?? { prefix: "/etc/gitlab-runner", instance: "main" });
       printOut(JSON.stringify(errorDocument(cli?.command ?? commandOf(args), ctx, code, error)));
     }
+    await recordMetrics(cli, startedAt, code, undefined);
     return code;
   }
 }

@@ -24,6 +24,7 @@ import {
 } from "./documents.ts";
 import type { JsonDocument } from "./output.ts";
 import type { PipelineOptions } from "./pipeline.ts";
+import type { SyncReport } from "./sync.ts";
 
 /** What a command produced. */
 export interface CommandResult {
@@ -34,6 +35,8 @@ export interface CommandResult {
   document: JsonDocument;
   /** An error to report on stderr although the command produced a report (e.g. unreachable). */
   error?: unknown;
+  /** `sync`: its report (for `--metrics-file`). */
+  sync?: SyncReport;
 }
 
 /** Where a command runs, for documents. */
@@ -67,6 +70,7 @@ export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<Comm
         exitCode: ExitCode.Ok,
         text: formatSyncReport(report),
         document: syncDocument(report, ctx),
+        sync: report,
       };
     }
     case "plan": {

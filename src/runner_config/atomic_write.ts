@@ -16,6 +16,12 @@ export interface WriteFileAtomicOptions {
   /** Permission bits of the written file; default `0o600`. */
   mode?: number;
   /**
+   * `false`: a symlink at `path` is not followed but replaced by the new file (the rename swaps
+   * the link itself), and its target is neither read nor written. For files in directories other
+   * users can write to, where a planted link must not redirect the write. Default `true`.
+   */
+  followSymlink?: boolean;
+  /**
    * Test seam: runs after the temp file is written and synced, just before the rename (the
    * writer still holds the temp file open and locked). Throwing aborts the write as any other
    * failure would.
@@ -37,7 +43,8 @@ export interface WriteFileAtomicOptions {
  *   from the start (O_EXCL, never wider than `mode` even for an instant), given the old file's
  *   owner when possible, written, fsynced, renamed over `path`, and the directory is fsynced.
  *
- * A symlink at `path` is followed: its target is replaced and the link kept. On any failure the
+ * A symlink at `path` is followed: its target is replaced and the link kept (unless
+ * `followSymlink` is `false`). On any failure the
  * temp file is removed, the original stays byte-for-byte, and the error is rethrown. Temp files
  * of `path` left by writers that died (see the module doc) are removed first.
  */
@@ -47,10 +54,11 @@ export async function writeFileAtomic(
   options: WriteFileAtomicOptions = {},
 ): Promise<"written" | "unchanged"> {
   const mode = options.mode ?? 0o600;
-  const target = await resolveSymlink(path);
+  const follow = options.followSymlink ?? true;
+  const target = follow ? await resolveSymlink(path) : path;
   const bytes = new TextEncoder().encode(text);
   await removeStaleTemps(target);
-  const existing = await statOrUndefined(target);
+  const existing = follow ? await statOrUndefined(target) : await lstatOrUndefined(target);
   if (existing?.isFile && sameBytes(await Deno.readFile(target), bytes)) {
     if (existing.mode === null || (existing.mode & 0o777 & ~mode) === 0) return "unchanged";
     await Deno.chmod(target, mode);
@@ -161,6 +169,15 @@ async function resolveSymlink(path: string): Promise<string> {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return path;
+}
+
+async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
 }
 
 async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
