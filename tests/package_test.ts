@@ -41,6 +41,12 @@ async function launcher(dir: string, answer?: string): Promise<string> {
   return path;
 }
 
+Deno.test("the spec's Version and Release are the ones deno.json and the package names say", async () => {
+  const spec = await Deno.readTextFile(`${ROOT}packaging/register-runner.spec`);
+  match(spec, new RegExp(`^Version: +${VERSION.replaceAll(".", "\\.")}$`, "m"));
+  match(spec, /^Release: +1$/m);
+});
+
 Deno.test("a binary that does not answer --version as register-runner VERSION is refused", async () => {
   const dir = await Deno.makeTempDir();
   try {

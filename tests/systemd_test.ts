@@ -124,6 +124,7 @@ Deno.test("units: sync by timer and dependency, never by ExecStartPre; jobs may 
       "NoNewPrivileges=yes",
     ]
   ) ok(sync.split("\n").includes(key), `register-runner@.service lacks ${key}`);
+  match(sync, /^LoadCredential=gitlab-pat:\/etc\/gitlab-runner\/secrets\//m);
   match(sync, /^ExecStart=\/usr\/bin\/register-runner .*--service-instance %i .*--metrics-file /m);
   const timer = read("register-runner@.timer");
   match(timer, /^OnUnitInactiveSec=/m);
