@@ -7,7 +7,7 @@
 import { equal, match, ok } from "node:assert/strict";
 import { generatedDocs } from "../scripts/gen_docs.ts";
 import { COMMANDS, OPTIONS, optionsFor } from "../src/cli/spec.ts";
-import { DENO_RUN_CLI, ROOT } from "./support/harness.ts";
+import { DENO_RUN_CLI, ROOT } from "./support/cli.ts";
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const [program, ...leading] = DENO_RUN_CLI;

@@ -7,8 +7,8 @@
 
 import { equal, match, notEqual, ok } from "node:assert/strict";
 import { METRIC } from "../src/commands/metrics.ts";
-import { assertNoSecrets, runCli } from "./support/harness.ts";
-import { expectOk, secretsOf, withSetup, writeSite } from "./support/e2e.ts";
+import { runCli } from "./support/cli.ts";
+import { assertNoSecrets, expectOk, secretsOf, withSetup, writeSite } from "./support/e2e.ts";
 
 const NAMES = ["shell", "cpu", "gpu"];
 

@@ -11,7 +11,7 @@
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { ARCHES, buildDeb, buildRpm, checkBinary, packageNames } from "../scripts/package.ts";
 import { VERSION } from "../src/kernel/version.ts";
-import { ROOT } from "./support/harness.ts";
+import { ROOT } from "./support/cli.ts";
 
 async function has(program: string): Promise<boolean> {
   return (await new Deno.Command("sh", { args: ["-c", `command -v ${program}`], stdout: "null" })

@@ -9,7 +9,7 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { ROOT } from "./support/harness.ts";
+import { ROOT } from "./support/cli.ts";
 
 const UNITS = `${ROOT}examples/systemd`;
 const read = (name: string) => Deno.readTextFileSync(`${UNITS}/${name}`);
