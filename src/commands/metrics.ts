@@ -160,8 +160,9 @@ export function renderMetrics(
   }
   const expiries: [Record<string, string>, string][] = [];
   for (const r of runners) {
-    if (!r.tokenExpiresAt || r.tokenExpiresAt.startsWith("0001-01-01")) continue;
-    const at = Date.parse(r.tokenExpiresAt);
+    const expiresAt = r.token?.expiresAt;
+    if (expiresAt === undefined) continue;
+    const at = Date.parse(expiresAt);
     if (Number.isNaN(at) || r.name === undefined) continue;
     expiries.push([
       { ...instance, gitlab: gitlabLabel(r.url ?? ""), runner: r.name },
