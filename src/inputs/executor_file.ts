@@ -15,9 +15,15 @@ import {
   GENERATED_KEYS,
   KNOWN_EXECUTORS,
   lookup,
-  RUNNER_KEYS,
+  RUNNER_TYPES,
   suggestion,
 } from "./keys.ts";
+import {
+  findUnknownKeys,
+  RUNNER_TABLE,
+  type UnknownKey,
+  unknownKeyError,
+} from "./runner_schema.ts";
 import type { TomlDoc } from "./toml_file.ts";
 import { normalizeUrl } from "./url.ts";
 import { checkValue, describeValue, isTable } from "./values.ts";
@@ -37,6 +43,8 @@ export interface ClientIndex {
   templateFile: string;
   /** Normalised client URLs; undefined when the template could not be read (no URL check). */
   keys: readonly string[] | undefined;
+  /** The template's `allow_unknown_keys` (config.toml names such as `runners.docker.new_key`). */
+  allowUnknownKeys: ReadonlySet<string>;
 }
 
 /** Validates one parsed executor file; problems go to `ctx.problems`. */
@@ -51,8 +59,15 @@ export function validateExecutor(
     ctx.problems.add(doc.error(path, what, hint));
     return undefined;
   };
-  const clientKey = executorUrl(doc, clients, fail);
-  const executor = executorName(doc, ctx, fail);
+  const unknown = unknownKeys(doc, clients);
+  // A key whose misspelling was found is reported as that unknown key, not as missing.
+  const misspelt = new Set(
+    unknown.filter((u) => u.suggestion !== undefined).map((u) =>
+      [...u.path.slice(0, -1), u.suggestion].join(".")
+    ),
+  );
+  const clientKey = executorUrl(doc, clients, misspelt, fail);
+  const executor = executorName(doc, ctx, misspelt, fail);
   const envTags = stringList(
     doc,
     "env_tags",
@@ -62,11 +77,12 @@ export function validateExecutor(
   const extraTags = stringList(doc, "tags", fail, tagProblem);
   const facts = factSelection(doc, fail);
   const attributes = serverAttributes(doc, fail);
-  const runnerKeys = passThrough(doc, ctx, fail);
+  const runnerKeys = passThrough(doc, unknown, clients.templateFile, ctx, fail);
   if (executor === "custom") {
     const custom = doc.data.custom;
     const runExec = isTable(custom) ? custom.run_exec : undefined;
-    if (typeof runExec !== "string" || runExec.trim() === "") {
+    const missing = runExec === undefined && misspelt.has("custom.run_exec");
+    if (!missing && (typeof runExec !== "string" || runExec.trim() === "")) {
       fail(
         ["custom", "run_exec"],
         "is required by the custom executor",
@@ -109,12 +125,17 @@ function factSelection(doc: TomlDoc, fail: Fail): FactSelection | undefined {
 
 type Fail = (path: KeyPath, what: string, hint?: string) => undefined;
 
-function executorUrl(doc: TomlDoc, clients: ClientIndex, fail: Fail): string | undefined {
+function executorUrl(
+  doc: TomlDoc,
+  clients: ClientIndex,
+  misspelt: ReadonlySet<string>,
+  fail: Fail,
+): string | undefined {
   const url = doc.data.url;
   const known = clients.keys;
   const list = known === undefined || known.length === 0 ? "(none)" : known.join(", ");
   const hint = `Set url to the GitLab URL of one of the client_configs in ${clients.templateFile}.`;
-  if (url === undefined) return fail(["url"], "is missing", hint);
+  if (url === undefined) return misspelt.has("url") ? undefined : fail(["url"], "is missing", hint);
   if (typeof url !== "string") {
     return fail(["url"], `must be a string, not ${describeValue(url)}`, hint);
   }
@@ -129,10 +150,17 @@ function executorUrl(doc: TomlDoc, clients: ClientIndex, fail: Fail): string | u
   return key;
 }
 
-function executorName(doc: TomlDoc, ctx: LoadContext, fail: Fail): string | undefined {
+function executorName(
+  doc: TomlDoc,
+  ctx: LoadContext,
+  misspelt: ReadonlySet<string>,
+  fail: Fail,
+): string | undefined {
   const value = doc.data.executor;
   const hint = `Set executor to a gitlab-runner executor: ${KNOWN_EXECUTORS.join(", ")}.`;
-  if (value === undefined) return fail(["executor"], "is missing", hint);
+  if (value === undefined) {
+    return misspelt.has("executor") ? undefined : fail(["executor"], "is missing", hint);
+  }
   if (typeof value !== "string") {
     return fail(["executor"], `must be a string, not ${describeValue(value)}`, hint);
   }
@@ -224,11 +252,37 @@ function serverAttributes(doc: TomlDoc, fail: Fail): ServerAttributes {
   return attributes;
 }
 
-function passThrough(doc: TomlDoc, ctx: LoadContext, fail: Fail): Record<string, unknown> {
+/** The `[[runners]]` keys register-runner reads itself and must see spelt exactly. */
+const OWN_SCHEMA_KEYS = [...EXECUTOR_KEYS, ...Object.keys(GENERATED_KEYS), "runners"];
+
+/** The keys of the file that neither gitlab-runner's schema nor register-runner knows. */
+function unknownKeys(doc: TomlDoc, clients: ClientIndex): UnknownKey[] {
+  return findUnknownKeys(RUNNER_TABLE, doc.data, {
+    path: [],
+    name: "runners",
+    allow: clients.allowUnknownKeys,
+    skip: (key) =>
+      EXECUTOR_KEYS.includes(key) || Object.hasOwn(GENERATED_KEYS, key) || key === "runners",
+    exact: OWN_SCHEMA_KEYS,
+    candidates: [
+      ...EXECUTOR_KEYS,
+      ...Object.keys(RUNNER_TABLE.keys).filter((k) => !OWN_SCHEMA_KEYS.includes(k)),
+    ],
+  });
+}
+
+function passThrough(
+  doc: TomlDoc,
+  unknown: readonly UnknownKey[],
+  templateFile: string,
+  ctx: LoadContext,
+  fail: Fail,
+): Record<string, unknown> {
+  for (const u of unknown) ctx.problems.add(unknownKeyError(doc, u, templateFile));
+  const unknownTop = new Set(unknown.filter((u) => u.path.length === 1).map((u) => u.path[0]));
   const runnerKeys: Record<string, unknown> = {};
-  const candidates = [...EXECUTOR_KEYS, ...Object.keys(RUNNER_KEYS)];
   for (const [key, value] of Object.entries(doc.data)) {
-    if (EXECUTOR_KEYS.includes(key)) continue;
+    if (EXECUTOR_KEYS.includes(key) || unknownTop.has(key)) continue;
     const generated = lookup(GENERATED_KEYS, key);
     if (generated !== undefined) {
       fail([key], `must not be set: ${generated}`, `Remove \`${key}\` from ${doc.file}.`);
@@ -242,14 +296,8 @@ function passThrough(doc: TomlDoc, ctx: LoadContext, fail: Fail): Record<string,
       );
       continue;
     }
-    const expect = lookup(RUNNER_KEYS, key);
-    if (expect === undefined) {
-      ctx.warnings.push(doc.warning(
-        [key],
-        `unknown key, not a gitlab-runner [[runners]] key.${suggestion(key, candidates)} ` +
-          "It is passed through to config.toml unchanged.",
-      ));
-    } else {
+    const expect = lookup(RUNNER_TYPES, key);
+    if (expect !== undefined) {
       const wrong = checkValue(value, expect);
       if (wrong !== undefined) {
         fail([key], wrong);

@@ -132,32 +132,60 @@ Deno.test("executor: generated keys and [[runners]] are refused", async () => {
   );
 });
 
-Deno.test("executor: gitlab-runner keys pass through; unknown ones warn with a suggestion", async () => {
+Deno.test("executor: gitlab-runner keys pass through, sub-tables included", async () => {
   const { spec, warnings } = await load(
-    HEAD + 'executor = "docker"\nrun_untaged = true\nlimit = 4\n"tls-ca-file" = "/ca.pem"\n' +
-      'environment = ["A=1"]\nfeature_flags = { FF_X = true }\nmystery = 1\n' +
-      '[docker]\nimage = "alpine"\nvolumes = ["/cache"]\n[cache]\nType = "s3"\n[cache.s3]\nBucketName = "b"\n',
+    HEAD + 'executor = "docker"\nlimit = 4\n"tls-ca-file" = "/ca.pem"\n' +
+      'environment = ["A=1"]\nfeature_flags = { FF_X = true }\n' +
+      '[docker]\nimage = "alpine"\nvolumes = ["/cache"]\n[cache]\ntype = "s3"\n[cache.s3]\n' +
+      'BucketName = "b"\n[[docker.services]]\nname = "postgres"\n',
   );
   assert.deepEqual(spec.runnerKeys, {
-    run_untaged: true,
     limit: 4,
     "tls-ca-file": "/ca.pem",
     environment: ["A=1"],
     feature_flags: { FF_X: true },
-    mystery: 1,
-    docker: { image: "alpine", volumes: ["/cache"] },
-    cache: { Type: "s3", s3: { BucketName: "b" } },
+    docker: { image: "alpine", volumes: ["/cache"], services: [{ name: "postgres" }] },
+    cache: { type: "s3", s3: { BucketName: "b" } },
   });
-  assert.equal(spec.attributes.run_untagged, false);
-  assert.equal(warnings.length, 2, warnings.join("\n"));
-  assert.match(
-    warnings[0]!,
-    /`run_untaged` \(line 3\): unknown key.*Did you mean `run_untagged`\?/,
+  assert.deepEqual(warnings, []);
+});
+
+Deno.test("executor: keys gitlab-runner's schema lacks are errors, at any depth", async () => {
+  const found = await problems(
+    HEAD + 'exector = "docker"\nrun_untaged = true\nmystery = 1\nTags = ["a"]\n' +
+      '[docker]\nimagee = "alpine"\n[cache.s3]\nBucketNam = "b"\n[[docker.services]]\nnme = "pg"\n' +
+      '[custom]\nrun_exc = "/x"\n',
   );
+  assert.deepEqual(found.map((f) => /key `([^`]+)` \(line (\d+)\)/.exec(f)?.slice(1).join(":")), [
+    "exector:2",
+    "run_untaged:3",
+    "mystery:4",
+    "Tags:5",
+    "docker.imagee:7",
+    "docker.services[0].nme:11",
+    "cache.s3.BucketNam:9",
+    "custom.run_exc:13",
+  ]);
   assert.match(
-    warnings[1]!,
-    /`mystery` \(line 8\): unknown key, not a gitlab-runner \[\[runners\]\] key\. It is passed/,
+    found[0]!,
+    /unknown key: gitlab-runner v\d+\.\d+\.\d+ has no `runners\.exector`\. Did you mean `executor`\?/,
   );
+  assert.match(found[1]!, /Did you mean `run_untagged`\?/);
+  assert.doesNotMatch(found[2]!, /Did you mean/);
+  assert.match(found[3]!, /Did you mean `tags`\?/);
+  assert.match(found[4]!, /has no `runners\.docker\.imagee`\. Did you mean `image`\?/);
+  assert.match(found[5]!, /has no `runners\.docker\.services\.nme`\. Did you mean `name`\?/);
+  assert.match(found[7]!, /Did you mean `run_exec`\?/);
+  assert.match(found[0]!, /allow_unknown_keys = \["runners\.exector"\]/);
+  // Neither "executor is missing" nor "run_exec is required": the misspelling says it all.
+  assert.doesNotMatch(found.join("\n"), /is missing|is required/);
+});
+
+Deno.test("executor: register-runner's own keys must be spelt exactly", async () => {
+  const found = await problems(HEAD + 'Executor = "shell"\nToken = "glrt-fake-0000"\n');
+  assert.match(found[0]!, /key `Executor` \(line 2\): unknown key.*Did you mean `executor`\?/);
+  assert.match(found[1]!, /key `Token` \(line 3\): unknown key/);
+  assert.doesNotMatch(found.join("\n"), /glrt-fake/);
 });
 
 Deno.test("executor: known gitlab-runner keys must have gitlab-runner's types", async () => {

@@ -1,14 +1,18 @@
 /**
- * The keys register-runner knows in each input file, what each accepts, and "did you mean"
- * suggestions for misspelled ones.
+ * register-runner's own keys in each input file, the types of the gitlab-runner keys it checks,
+ * and "did you mean" suggestions for misspelled ones. Which gitlab-runner keys exist comes from
+ * the embedded schema (runner_schema.ts).
  *
  * @module
  */
 
 import type { Expect } from "./values.ts";
 
-/** gitlab-runner global keys (its `Config` struct in `common/config.go`) allowed in the template, with their types. */
-export const GLOBAL_KEYS: Readonly<Record<string, Expect>> = {
+/**
+ * Types of gitlab-runner global keys (its `Config` struct in `common/config.go`) checked in the
+ * template. Every key here is in the embedded schema (a test checks it).
+ */
+export const GLOBAL_TYPES: Readonly<Record<string, Expect>> = {
   concurrent: "integer",
   check_interval: "integer",
   log_level: ["debug", "info", "warn", "warning", "error", "fatal", "panic"],
@@ -49,6 +53,9 @@ export const EXECUTOR_KEYS: readonly string[] = [
   "maintenance_note",
 ];
 
+/** Template keys register-runner reads itself (never written to config.toml). */
+export const TEMPLATE_KEYS: readonly string[] = ["client_configs", "allow_unknown_keys"];
+
 /** `[[runners]]` keys register-runner generates; an executor file must not set them. */
 export const GENERATED_KEYS: Readonly<Record<string, string>> = {
   token: "register-runner obtains the runner token from GitLab and keeps it in config.toml",
@@ -60,10 +67,11 @@ export const GENERATED_KEYS: Readonly<Record<string, string>> = {
 };
 
 /**
- * gitlab-runner `[[runners]]` keys (its `RunnerConfig`/`RunnerSettings` in `common/config.go`) that an executor file may set and that
- * pass through to config.toml. Types are checked only where gitlab-runner's are certain.
+ * Types of gitlab-runner `[[runners]]` keys (its `RunnerConfig`/`RunnerSettings` in
+ * `common/config.go`) checked in executor files, only where gitlab-runner's are certain. Every key
+ * here is in the embedded schema (a test checks it).
  */
-export const RUNNER_KEYS: Readonly<Record<string, Expect>> = {
+export const RUNNER_TYPES: Readonly<Record<string, Expect>> = {
   limit: "integer",
   output_limit: "integer",
   request_concurrency: "integer",
@@ -76,8 +84,6 @@ export const RUNNER_KEYS: Readonly<Record<string, Expect>> = {
   post_get_sources_script: "string",
   pre_build_script: "string",
   post_build_script: "string",
-  pre_clone_script: "string",
-  post_clone_script: "string",
   debug_trace_disabled: "boolean",
   feature_flags: "boolean-table",
   labels: "string-table",

@@ -1,14 +1,21 @@
 import assert from "node:assert/strict";
-import { CLIENT_KEYS, didYouMean, editDistance, GLOBAL_KEYS, lookup, RUNNER_KEYS } from "./keys.ts";
+import {
+  CLIENT_KEYS,
+  didYouMean,
+  editDistance,
+  GLOBAL_TYPES,
+  lookup,
+  RUNNER_TYPES,
+} from "./keys.ts";
 
-const RUNNER = ["run_untagged", "locked", "tags", ...Object.keys(RUNNER_KEYS)];
+const RUNNER = ["run_untagged", "locked", "tags", ...Object.keys(RUNNER_TYPES)];
 
 Deno.test("didYouMean: typos, case, dashes and known aliases", () => {
   assert.equal(didYouMean("run_untaged", RUNNER), "run_untagged");
   assert.equal(didYouMean("run-untagged", RUNNER), "run_untagged");
   assert.equal(didYouMean("tls_ca_file", RUNNER), "tls-ca-file");
-  assert.equal(didYouMean("concurent", Object.keys(GLOBAL_KEYS)), "concurrent");
-  assert.equal(didYouMean("Concurrent", Object.keys(GLOBAL_KEYS)), "concurrent");
+  assert.equal(didYouMean("concurent", Object.keys(GLOBAL_TYPES)), "concurrent");
+  assert.equal(didYouMean("Concurrent", Object.keys(GLOBAL_TYPES)), "concurrent");
   assert.equal(didYouMean("dokcer", RUNNER), "docker");
   assert.equal(didYouMean("tag_list", RUNNER), "tags");
   assert.equal(didYouMean("access_token", CLIENT_KEYS), "personal_access_token");
@@ -28,7 +35,7 @@ Deno.test("editDistance: counts a transposition as one edit", () => {
 });
 
 Deno.test("lookup: ignores inherited properties", () => {
-  assert.equal(lookup(GLOBAL_KEYS, "constructor"), undefined);
-  assert.equal(lookup(GLOBAL_KEYS, "__proto__"), undefined);
-  assert.equal(lookup(GLOBAL_KEYS, "concurrent"), "integer");
+  assert.equal(lookup(GLOBAL_TYPES, "constructor"), undefined);
+  assert.equal(lookup(GLOBAL_TYPES, "__proto__"), undefined);
+  assert.equal(lookup(GLOBAL_TYPES, "concurrent"), "integer");
 });

@@ -78,7 +78,11 @@ export async function loadSite(options: LoadSiteOptions): Promise<LoadedSite> {
   const template = await loadTemplate(templateFile, executorDir, ctx);
   const executors = await loadExecutors(
     executorDir,
-    { templateFile, keys: template?.clientKeys },
+    {
+      templateFile,
+      keys: template?.clientKeys,
+      allowUnknownKeys: template?.allowUnknownKeys ?? new Set(),
+    },
     ctx,
   );
   ctx.problems.throwIfAny();

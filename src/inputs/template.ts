@@ -10,8 +10,15 @@ import { loadClient } from "./clients.ts";
 import type { LoadContext } from "./context.ts";
 import { InputError } from "../kernel/errors.ts";
 import { statIfExists } from "./fs.ts";
-import { GLOBAL_KEYS, lookup, suggestion } from "./keys.ts";
+import { GLOBAL_TYPES, lookup, TEMPLATE_KEYS } from "./keys.ts";
 import { privacyProblem } from "./permissions.ts";
+import {
+  findUnknownKeys,
+  GLOBAL_TABLE,
+  RUNNER_SCHEMA_VERSION,
+  schemaKnows,
+  unknownKeyError,
+} from "./runner_schema.ts";
 import { readTomlDoc, SYNTAX_HINT, type TomlDoc } from "./toml_file.ts";
 import { checkValue, isTable } from "./values.ts";
 
@@ -23,6 +30,8 @@ export interface Template {
   clients: ClientConfig[];
   /** Normalised URLs of every client whose URL is valid (even if other keys are not). */
   clientKeys: string[];
+  /** `allow_unknown_keys`: config.toml keys accepted although the embedded schema lacks them. */
+  allowUnknownKeys: ReadonlySet<string>;
 }
 
 const EXAMPLE = [
@@ -44,13 +53,17 @@ export async function loadTemplate(
 ): Promise<Template | undefined> {
   const doc = await ctx.problems.capture(() => openTemplate(file, ctx));
   if (doc === undefined) return undefined;
-  const globals = loadGlobals(doc, executorDir, ctx);
+  const allowUnknownKeys = loadAllowList(doc, ctx);
+  const { globals, suggested } = loadGlobals(doc, executorDir, allowUnknownKeys, ctx);
   const clients: ClientConfig[] = [];
   const clientKeys: string[] = [];
   const raw = doc.data.client_configs;
   const hint = `Add one [[client_configs]] table per GitLab, e.g.\n${EXAMPLE}`;
   if (raw === undefined) {
-    ctx.problems.add(doc.error([], "has no `client_configs`", hint));
+    // A misspelt `[[client_config]]` is reported as that unknown key instead.
+    if (!suggested.has("client_configs")) {
+      ctx.problems.add(doc.error([], "has no `client_configs`", hint));
+    }
   } else if (!Array.isArray(raw) || raw.length === 0) {
     const what = Array.isArray(raw) ? "is empty" : "must be an array of tables";
     ctx.problems.add(doc.error(["client_configs"], what, hint));
@@ -77,7 +90,7 @@ export async function loadTemplate(
       if (client) clients.push(client);
     }
   }
-  return { globals, clients, clientKeys };
+  return { globals, clients, clientKeys, allowUnknownKeys };
 }
 
 async function openTemplate(file: string, ctx: LoadContext): Promise<TomlDoc> {
@@ -96,15 +109,65 @@ async function openTemplate(file: string, ctx: LoadContext): Promise<TomlDoc> {
   return await readTomlDoc(file, SYNTAX_HINT);
 }
 
+const ALLOW_ENTRY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const ALLOW_HINT = 'Write allow_unknown_keys = ["runners.docker.new_key"]: each entry a key as ' +
+  "config.toml spells it (as `gitlab-runner lint` prints it), global keys without a prefix.";
+
+/** The template's `allow_unknown_keys` (see the README's "Keys newer than the embedded schema"). */
+function loadAllowList(doc: TomlDoc, ctx: LoadContext): Set<string> {
+  const allow = new Set<string>();
+  const raw = doc.data.allow_unknown_keys;
+  if (raw === undefined) return allow;
+  if (!Array.isArray(raw)) {
+    ctx.problems.add(doc.error(
+      ["allow_unknown_keys"],
+      checkValue(raw, "string[]") ?? "must be an array of strings",
+      ALLOW_HINT,
+    ));
+    return allow;
+  }
+  raw.forEach((entry: unknown, i) => {
+    const path = ["allow_unknown_keys", i];
+    if (typeof entry !== "string" || !ALLOW_ENTRY.test(entry)) {
+      const what = typeof entry === "string"
+        ? `"${entry.slice(0, 100)}" is not a dotted key such as "runners.docker.new_key"`
+        : checkValue(entry, "string");
+      ctx.problems.add(doc.error(path, what ?? "is invalid", ALLOW_HINT));
+    } else if (schemaKnows(entry)) {
+      ctx.warnings.push(doc.warning(
+        path,
+        `"${entry}" is a key gitlab-runner ${RUNNER_SCHEMA_VERSION} knows; the entry is not needed.`,
+      ));
+    } else allow.add(entry);
+  });
+  return allow;
+}
+
 function loadGlobals(
   doc: TomlDoc,
   executorDir: string,
+  allow: ReadonlySet<string>,
   ctx: LoadContext,
-): Record<string, unknown> {
+): { globals: Record<string, unknown>; suggested: Set<string> } {
   const globals: Record<string, unknown> = {};
-  const known = Object.keys(GLOBAL_KEYS);
+  const unknown = findUnknownKeys(GLOBAL_TABLE, doc.data, {
+    path: [],
+    name: "",
+    allow,
+    skip: (key) => TEMPLATE_KEYS.includes(key) || key === "runners",
+    exact: ["runners"],
+    candidates: [
+      ...Object.keys(GLOBAL_TABLE.keys).filter((k) => k !== "runners"),
+      ...TEMPLATE_KEYS,
+    ],
+  });
+  const suggested = new Set<string>();
+  for (const u of unknown) {
+    ctx.problems.add(unknownKeyError(doc, u, doc.file));
+    if (u.suggestion !== undefined) suggested.add(u.suggestion);
+  }
   for (const [key, value] of Object.entries(doc.data)) {
-    if (key === "client_configs") continue;
+    if (TEMPLATE_KEYS.includes(key)) continue;
     if (key === "runners") {
       ctx.problems.add(doc.error(
         ["runners"],
@@ -115,15 +178,8 @@ function loadGlobals(
       continue;
     }
     globals[key] = value;
-    const expect = lookup(GLOBAL_KEYS, key);
-    if (expect === undefined) {
-      ctx.warnings.push(doc.warning(
-        [key],
-        `unknown gitlab-runner global key.${suggestion(key, [...known, "client_configs"])} ` +
-          "It is passed through to config.toml unchanged.",
-      ));
-      continue;
-    }
+    const expect = lookup(GLOBAL_TYPES, key);
+    if (expect === undefined) continue;
     const wrong = checkValue(value, expect);
     if (wrong !== undefined) ctx.problems.add(doc.error([key], wrong));
     else if (key === "concurrent" && typeof value === "number" && value < 1) {
@@ -134,5 +190,5 @@ function loadGlobals(
       ));
     }
   }
-  return globals;
+  return { globals, suggested };
 }

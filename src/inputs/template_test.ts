@@ -25,22 +25,57 @@ async function problems(template: string, files: Record<string, string> = {}): P
   return error instanceof InputErrors ? error.problems.map(shown) : [shown(error)];
 }
 
-Deno.test("template: known globals pass through, unknown ones warn with a suggestion", async () => {
+Deno.test("template: known globals pass through", async () => {
   const { site, warnings } = await load(
-    'concurent = 4\nlog_level = "info"\nlisten_address = ":9252"\n[session_server]\nsession_timeout = 1800\n' +
+    'concurrent = 4\nlog_level = "info"\nlisten_address = ":9252"\n[session_server]\nsession_timeout = 1800\n' +
       CLIENT,
   );
   assert.deepEqual(site.globals, {
-    concurent: 4,
+    concurrent: 4,
     log_level: "info",
     listen_address: ":9252",
     session_server: { session_timeout: 1800 },
   });
+  assert.deepEqual(warnings, []);
+});
+
+Deno.test("template: keys gitlab-runner's schema lacks are errors with a suggestion", async () => {
+  const found = await problems(
+    "concurent = 4\n[session_sever]\nsession_timeout = 1800\n[session_server]\nsesion_timeout = 1\n" +
+      "[[client_config]]\nurl = 1\n",
+  );
+  assert.equal(found.length, 4, found.join("\n"));
+  // `[[client_config]]` is reported as the misspelling, not as "has no `client_configs`".
+  assert.match(found[3]!, /key `client_config` \(line 6\).*Did you mean `client_configs`\?/);
+  assert.match(
+    found[0]!,
+    /key `concurent` \(line 1\): unknown key: gitlab-runner v[\d.]+ has no `concurent`\. Did you mean `concurrent`\?/,
+  );
+  assert.match(
+    found[1]!,
+    /key `session_sever` \(line 2\): unknown key.*Did you mean `session_server`\?/,
+  );
+  assert.match(
+    found[2]!,
+    /key `session_server\.sesion_timeout` \(line 5\).*Did you mean `session_timeout`\?/,
+  );
+});
+
+Deno.test("template: allow_unknown_keys lets newer keys through and is itself checked", async () => {
+  const { site, warnings } = await load(
+    'allow_unknown_keys = ["new_global", "runners.docker.new_key", "concurrent"]\nnew_global = 1\n' +
+      CLIENT,
+  );
+  assert.deepEqual(site.globals, { new_global: 1 });
   assert.equal(warnings.length, 1);
   assert.match(
     warnings[0]!,
-    /key `concurent` \(line 1\): unknown gitlab-runner global key\. Did you mean `concurrent`\?/,
+    /allow_unknown_keys\[2\]` \(line 1\): "concurrent" is a key gitlab-runner/,
   );
+  const found = await problems('allow_unknown_keys = ["ok", "not a key", 3]\n' + CLIENT);
+  assert.equal(found.length, 2, found.join("\n"));
+  assert.match(found[0]!, /allow_unknown_keys\[1\]`.*"not a key" is not a dotted key/);
+  assert.match(found[1]!, /allow_unknown_keys\[2\]`.*must be a string, not an integer/);
 });
 
 Deno.test("template: concurrent = 0, wrong types and [[runners]] are errors with lines", async () => {
