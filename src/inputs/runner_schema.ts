@@ -179,8 +179,10 @@ export function unknownKeyError(
   return doc.error(
     unknown.path,
     `unknown key: gitlab-runner ${RUNNER_SCHEMA_VERSION} has no \`${unknown.name}\`.${hint}`,
-    `Correct the key, or remove it. If it is a key of a gitlab-runner newer than ` +
-      `${RUNNER_SCHEMA_VERSION} (the schema register-runner embeds), allow it in ${templateFile}:\n` +
-      `allow_unknown_keys = [${JSON.stringify(unknown.name)}]`,
+    `${
+      unknown.suggestion === undefined ? "Remove it" : `Rename it to \`${unknown.suggestion}\``
+    }. ` +
+      `If it is a key of a gitlab-runner newer than ${RUNNER_SCHEMA_VERSION}, allow it in ` +
+      `${templateFile}: allow_unknown_keys = [${JSON.stringify(unknown.name)}]`,
   );
 }
