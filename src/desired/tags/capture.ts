@@ -33,6 +33,9 @@ export interface CaptureInput {
   properties: TagProperties;
 }
 
+/** A Python module name as the Python tool's `--capture-tags` took it (`capture_tags`). */
+const PYTHON_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
 /**
  * The program to run, as an absolute path: a path containing `/` is resolved against the
  * working directory, a bare name is looked up on `path` (`$PATH`). Throws an InputError when it
@@ -48,7 +51,21 @@ export function resolveCaptureProgram(program: string, path: string | undefined)
   }
   const hint = "Pass --capture-tags the path of an executable file (mode 0755 or 0700).";
   if (file === undefined) {
-    throw new InputError(`capture program ${program} was not found on $PATH`, { hint });
+    // The Python tool took an importable module name (`capture_tags`); say what replaced it.
+    const moduleName = PYTHON_MODULE.test(program);
+    throw new InputError(
+      `capture program ${program} was not found on $PATH` +
+        (moduleName
+          ? ": capture programs are now executables (JSON on stdin, JSON on stdout), " +
+            "not Python modules"
+          : ""),
+      {
+        hint: "Install an executable capture program, e.g. examples/capture/capture-tags.py from " +
+          "register-runner's source (a port of the Python tool's capture_tags; see " +
+          "examples/capture/README.md), owned by root and not writable by group or others, " +
+          "and pass its path: --capture-tags /usr/local/libexec/capture-tags.",
+      },
+    );
   }
   if (!isExecutableFile(file)) {
     throw new InputError(`capture program ${file} does not exist or is not executable`, {

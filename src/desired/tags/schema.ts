@@ -2,7 +2,8 @@
  * `--tag-schema FILE`: a JSON Schema the tag properties must satisfy before they are flattened
  * into tags, as in the Python gitlab-runner-auth. Validated with ajv; draft-07 by default,
  * 2019-09 and 2020-12 when `$schema` says so. Like Python's `jsonschema`, unknown keywords (the
- * LLNL sample's `custom-name`) are ignored and `format` is not checked.
+ * LLNL sample's `custom-name`) are ignored, `format` is not checked, and an unknown `$schema` is
+ * read as the latest draft.
  *
  * @module
  */
@@ -31,18 +32,36 @@ export const DEFAULT_CUSTOM_NAME = "custom";
 
 type Draft = "draft-07" | "2019-09" | "2020-12";
 
-/** `$schema` values and the dialect each selects; `undefined` dialect: not supported. */
-function draftOf(uri: unknown): Draft | "unsupported" {
-  if (uri === undefined) return "draft-07";
-  if (typeof uri !== "string") return "unsupported";
-  const u = uri.replace(/^https?:\/\//, "").replace(/#$/, "");
+/** How `$schema` is read: a dialect, possibly with a warning, or refused. */
+type DraftChoice = { draft: Draft; warning?: string } | { refused: string };
+
+/**
+ * The dialect `$schema` selects. Like Python's `jsonschema` (which the Python tool used), a URI it
+ * does not know is validated as the latest draft it supports (here draft-07, with a warning);
+ * only draft-03 and draft-04, real dialects whose rules differ and that ajv lacks, are refused.
+ */
+function draftOf(uri: unknown): DraftChoice {
+  if (uri === undefined) return { draft: "draft-07" };
+  if (typeof uri !== "string") return { refused: "must be a string (a meta-schema URI)" };
+  const u = uri.replace(/^https?:\/\//, "").replace(/#$/, "").replace(/\/$/, "");
   // `json-schema.org/schema` is "the latest draft": jsonschema (Python) and this tool read it as
   // the newest dialect both support the same way for tag schemas: draft-07.
-  if (["json-schema.org/schema", "json-schema.org/draft-07/schema"].includes(u)) return "draft-07";
-  if (u === "json-schema.org/draft-06/schema") return "draft-07";
-  if (u === "json-schema.org/draft/2019-09/schema") return "2019-09";
-  if (u === "json-schema.org/draft/2020-12/schema") return "2020-12";
-  return "unsupported";
+  if (["json-schema.org/schema", "json-schema.org/draft-07/schema"].includes(u)) {
+    return { draft: "draft-07" };
+  }
+  if (u === "json-schema.org/draft-06/schema") return { draft: "draft-07" };
+  if (u === "json-schema.org/draft/2019-09/schema") return { draft: "2019-09" };
+  if (u === "json-schema.org/draft/2020-12/schema") return { draft: "2020-12" };
+  if (/^json-schema\.org\/draft-0[34]\/schema$/.test(u)) {
+    return { refused: `${JSON.stringify(uri)} is not a supported JSON Schema dialect` };
+  }
+  return {
+    draft: "draft-07",
+    warning: `$schema ${JSON.stringify(uri.slice(0, 200))} is not a JSON Schema dialect ` +
+      "register-runner knows; validating it as draft-07 (the Python tool's jsonschema also read " +
+      'an unknown $schema as its latest draft). Set "$schema": ' +
+      '"http://json-schema.org/draft-07/schema#" to silence this.',
+  };
 }
 
 function compile(
@@ -95,13 +114,14 @@ export async function loadTagSchema(file: string): Promise<TagSchema> {
     throw fail("must be a JSON object (a JSON Schema)", 'Start from {"type": "object", ...}.');
   }
   const record = schema as Record<string, unknown>;
-  const draft = draftOf(record.$schema);
-  if (draft === "unsupported") {
+  const choice = draftOf(record.$schema);
+  if ("refused" in choice) {
     throw fail(
-      `$schema ${JSON.stringify(record.$schema)} is not a supported JSON Schema dialect`,
+      `$schema ${choice.refused}`,
       'Use "http://json-schema.org/draft-07/schema#" (or 2019-09, 2020-12), or leave $schema out.',
     );
   }
+  const draft = choice.draft;
   const customName = record["custom-name"] ?? DEFAULT_CUSTOM_NAME;
   if (typeof customName !== "string" || !/^[^,\s]+$/.test(customName)) {
     throw fail(
@@ -128,9 +148,12 @@ export async function loadTagSchema(file: string): Promise<TagSchema> {
       : [];
     return values.length > 0 ? [{ property, values }] : [];
   });
-  const warnings = [...new Set(found)].map((m) =>
-    `tag schema ${path}: ${m.replace(/^strict mode: /, "")} (ignored)`
-  );
+  const warnings = [
+    ...(choice.warning === undefined ? [] : [`tag schema ${path}: ${choice.warning}`]),
+    ...[...new Set(found)].map((m) =>
+      `tag schema ${path}: ${m.replace(/^strict mode: /, "")} (ignored)`
+    ),
+  ];
   return {
     file: path,
     properties: Object.keys(declared),

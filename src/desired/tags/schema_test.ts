@@ -121,3 +121,28 @@ Deno.test("tag schema: bad files fail with the file and what to do", async () =>
   }
   await rejects(loadTagSchema("/nonexistent/tag_schema.json"), /does not exist/);
 });
+
+Deno.test("tag schema: LLNL's $schema spellings and unknown meta-schemas load, as in jsonschema", async () => {
+  for (const uri of ["http://json-schema.org/schema/", "http://json-schema.org/schema#"]) {
+    const schema = await loadTagSchema(await schemaFile({ ...LLNL, $schema: uri }));
+    assertEquals(schema.warnings, [], uri);
+    const ok = {
+      hostname: "n",
+      clustername: "c",
+      os: "toss",
+      architecture: "x86",
+      executor: "shell",
+    };
+    assertEquals(schema.validate(ok), [], uri);
+    assertEquals(schema.validate({ ...ok, os: "windows" }).length, 1, uri);
+  }
+  const unknown = await loadTagSchema(
+    await schemaFile({ ...LLNL, $schema: "https://example.com/our-meta-schema" }),
+  );
+  match(
+    unknown.warnings.join("\n"),
+    /"https:\/\/example\.com\/our-meta-schema" is not a JSON Schema dialect register-runner knows; validating it as draft-07/,
+  );
+  assertEquals(unknown.properties.includes("os"), true);
+  await rejects(loadTagSchema(await schemaFile({ $schema: 7 })), /\$schema must be a string/);
+});
