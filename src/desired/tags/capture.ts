@@ -61,7 +61,7 @@ export function resolveCaptureProgram(program: string, path: string | undefined)
           : ""),
       {
         hint: "Install an executable capture program, e.g. examples/capture/capture-tags.py from " +
-          "register-runner's source (a port of the Python tool's capture_tags; see " +
+          "register-runner's source (an example replacement for the Python tool's capture_tags; see " +
           "examples/capture/README.md), owned by root and not writable by group or others, " +
           "and pass its path: --capture-tags /usr/local/libexec/capture-tags.",
       },
