@@ -5,7 +5,7 @@
  */
 
 import { doesNotMatch, equal, match, ok } from "node:assert/strict";
-import { HOST, ROOT, runCli } from "./support/harness.ts";
+import { HOST, ROOT, runCli } from "./support/cli.ts";
 import { ownRunners, withSetup } from "./support/e2e.ts";
 
 /** LLNL's sample tag_schema.json as the Python tool shipped it (tabs and all). */

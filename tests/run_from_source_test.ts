@@ -5,7 +5,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { PERMISSIONS } from "../scripts/compile.ts";
-import { ROOT } from "./support/harness.ts";
+import { ROOT } from "./support/cli.ts";
 
 /** The `--allow-*` / `--deny-*` flags of a command line, sorted. */
 function permissionFlags(commandLine: string): string[] {

@@ -7,7 +7,9 @@
 import { deepEqual, doesNotMatch, equal, match } from "node:assert/strict";
 import { parse } from "smol-toml";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
-import { Prefix, runCli, type RunResult, withSetup } from "./support/harness.ts";
+import { runCli, type RunResult } from "./support/cli.ts";
+import { withSetup } from "./support/e2e.ts";
+import type { Prefix } from "./support/prefix.ts";
 
 const GLOBALS = "concurrent = 4\ncheck_interval = 0\n";
 
