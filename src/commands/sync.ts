@@ -11,6 +11,8 @@ import { applyClientPlan, type ClientOutcome, type IssuedToken } from "../reconc
 import { writeFileAtomic } from "../runner_config/atomic_write.ts";
 import { type JournalEntry, tokenFields, TokenJournal } from "../runner_config/journal.ts";
 import { withLock } from "../runner_config/lock.ts";
+import { assertRecordable, recordableOnce } from "../runner_config/recordable.ts";
+import { recordBudget } from "./record_budget.ts";
 import {
   keepRotatedTokens,
   renderRunners,
@@ -28,7 +30,7 @@ import {
 import { GitLabUnreachableError } from "../kernel/errors.ts";
 import { loadLocalConfig, normalizeUrl } from "../inputs/mod.ts";
 import type { LocalRunner, Site } from "../kernel/model.ts";
-import type { ClientPlan } from "../reconcile/planner.ts";
+import { type ClientPlan, isNoop } from "../reconcile/planner.ts";
 import { expiryWarnings } from "../runner_config/token_lifetime.ts";
 
 /** Options of one sync. */
@@ -55,6 +57,8 @@ export interface SyncReport {
 /** Runs one sync. Throws `RegisterRunnerError`s for the reporter. */
 export async function sync(options: SyncOptions): Promise<SyncReport> {
   const { site, warnings } = await loadInputs(options);
+  // The lock file is created in the prefix: a read-only one fails here, with a clear message.
+  await assertRecordable(site.prefix, site.instance, { bytes: 0, what: recordedFiles(site) });
   const lockOptions = { timeoutMs: options.lockTimeoutMs, clock: options.env.clock };
   return await withLock(
     site.prefix,
@@ -88,7 +92,15 @@ async function syncLocked(
     issuedThisRun.push(entry);
   };
 
+  // Record before acting: no GitLab is changed unless the outcome can be written.
+  const recordable = recordableOnce(site.prefix, site.instance, () => ({
+    bytes: recordBudget(site, desired),
+    what: recordedFiles(site),
+    appendTo: [state.journalPath],
+  }));
+
   const results = await planEachClient(site, state, options, async ({ client, api, plan }) => {
+    if (!isNoop(plan)) await recordable();
     const outcome = await applyClientPlan(plan, {
       client: api,
       registrationToken: client.registrationToken,
@@ -156,10 +168,16 @@ async function syncLocked(
     warnings.push(w);
   }
   const text = renderSiteConfig(site, rendered);
+  if (text !== local?.text) await recordable();
   const written = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
   // The journal may go once the config holds its tokens, except tokens a later run still needs.
   await journal.replace(tokensStillNeeded(site, unreachable, known, rendered));
   return { outputFile: site.outputFile, clients: reports, config: written, warnings };
+}
+
+/** What sync records in the prefix, for the "cannot record" error. */
+function recordedFiles(site: Site): string {
+  return `${site.outputFile} and the token journal`;
 }
 
 /**

@@ -14,6 +14,7 @@
 import { writeFileAtomic } from "../runner_config/atomic_write.ts";
 import { TokenJournal } from "../runner_config/journal.ts";
 import { withLock } from "../runner_config/lock.ts";
+import { assertRecordable, recordableOnce } from "../runner_config/recordable.ts";
 import { applyDeletion } from "../reconcile/apply.ts";
 import { isOwnedDescription } from "../desired/runners.ts";
 import type { LocalRunner, Observation, Site } from "../kernel/model.ts";
@@ -52,6 +53,7 @@ const REASON = "unregister: host decommissioned";
 export async function unregister(options: UnregisterOptions): Promise<UnregisterReport> {
   const { site, warnings } = await loadInputs(options);
   if (!options.yes) return await run(site, options, warnings);
+  await assertRecordable(site.prefix, site.instance, { bytes: 0, what: site.outputFile });
   const lockOptions = { timeoutMs: options.lockTimeoutMs, clock: options.env.clock };
   return await withLock(
     site.prefix,
@@ -68,6 +70,12 @@ async function run(
 ): Promise<UnregisterReport> {
   const { env } = options;
   const state = await readLocalState(site, options);
+  const text = renderSiteConfig(site, []);
+  // Record before acting: nothing is deleted unless the emptied config can be written.
+  const recordable = recordableOnce(site.prefix, site.instance, () => ({
+    bytes: new TextEncoder().encode(text).length,
+    what: site.outputFile,
+  }));
   const results = await observeEachClient(
     site,
     state,
@@ -76,7 +84,8 @@ async function run(
       const found = provablyOwned(observation, local, env.hostname, site.instance);
       for (const w of found.warnings) env.logger.warn(w);
       warnings.push(...found.warnings);
-      if (options.yes) {
+      if (options.yes && found.deletions.length > 0) {
+        await recordable();
         const settled = await Promise.allSettled(
           found.deletions.map((d) => applyDeletion(d, { client: api, logger: env.logger })),
         );
@@ -90,9 +99,9 @@ async function run(
   if (failed) throw failed.reason;
   const clients = results.map((r) => (r as PromiseFulfilledResult<UnregisteredClient>).value);
 
-  const text = renderSiteConfig(site, []);
   let config: UnregisterReport["config"];
   if (options.yes) {
+    if (state.local?.text !== text) await recordable();
     config = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
     await new TokenJournal(state.journalPath).clear();
   } else {
