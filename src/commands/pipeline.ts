@@ -80,13 +80,20 @@ export async function loadInputs(
   return { site, warnings };
 }
 
-/** Reads config.toml, the journal and the system id. Reads only. */
+/** Reads config.toml (the default loader), without writing anything. */
+export type ConfigLoader = (site: Site) => Promise<LocalConfig | undefined>;
+
+/**
+ * Reads config.toml (through `loadConfig`: sync's may keep a torn one aside), the journal and the
+ * system id. Reads only, with the default loader.
+ */
 export async function readLocalState(
   site: Site,
   options: Pick<PipelineOptions, "env">,
+  loadConfig: ConfigLoader = (s) => loadLocalConfig(s.outputFile),
 ): Promise<LocalState> {
   const { env } = options;
-  const local = await loadLocalConfig(site.outputFile);
+  const local = await loadConfig(site);
   const path = journalPath(site.prefix, site.instance);
   const journaled = await TokenJournal.read(path);
   for (const w of journaled.warnings) env.logger.warn(w);
@@ -123,8 +130,9 @@ export async function readPlanningState(
   site: Site,
   options: PipelineOptions,
   warnings: string[],
+  loadConfig?: ConfigLoader,
 ): Promise<PlanningState> {
-  const state = await readLocalState(site, options);
+  const state = await readLocalState(site, options, loadConfig);
   const desired = await readDesired(site, options, warnings);
   return { ...state, desired };
 }

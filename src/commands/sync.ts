@@ -13,6 +13,7 @@ import { type JournalEntry, tokenFields, TokenJournal } from "../runner_config/j
 import { withLock } from "../runner_config/lock.ts";
 import { assertRecordable, recordableOnce } from "../runner_config/recordable.ts";
 import { recordBudget } from "./record_budget.ts";
+import { loadOrRecoverTornConfig } from "./torn_config.ts";
 import {
   keepRotatedTokens,
   renderRunners,
@@ -74,7 +75,13 @@ async function syncLocked(
   warnings: string[],
 ): Promise<SyncReport> {
   const { env } = options;
-  const state = await readPlanningState(site, options, warnings);
+  const loadConfig = async (s: Site) => {
+    const loaded = await loadOrRecoverTornConfig(s, env.clock);
+    for (const w of loaded.warnings) env.logger.warn(w);
+    warnings.push(...loaded.warnings);
+    return loaded.local;
+  };
+  const state = await readPlanningState(site, options, warnings, loadConfig);
   const { local, desired } = state;
   const journal = new TokenJournal(state.journalPath);
   // Tokens issued this run, so a GitLab that fails mid-run keeps them in its degraded sections.
