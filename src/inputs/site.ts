@@ -19,6 +19,35 @@ import { loadTemplate } from "./template.ts";
 /** Valid instance names (systemd instance names, as in `gitlab-runner@main.service`). */
 export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]*$/;
 
+/**
+ * Why an instance name that {@link INSTANCE_NAME} accepts would share a file with another instance
+ * of the same prefix, or undefined when it cannot. Every path register-runner uses per instance X:
+ *
+ * - `config.template.X.toml` (template), `config.X.toml` (output), `X/` (executor directory);
+ * - `config.X.toml.torn-<time>` (a torn config kept aside), `.config.X.toml.tmp-<pid>-<hex>` (temp);
+ * - `.register-runner.X.lock`, `.register-runner.X.journal` (and its temp files),
+ *   `.register-runner.X.probe-<pid>-<hex>` (the write probe).
+ *
+ * The dot files cannot collide: they start with `.`, which no instance name does, and their fixed
+ * suffixes (`lock`, `journal`, `probe-…`) are not the end of one another. What can: `config.X.toml`
+ * is `config.template.Y.toml` when X is `template.Y`, and the directory `X/` is another instance's
+ * file when X itself is named like one (`config.Y.toml`, `config.template.Y.toml`,
+ * `config.Y.toml.torn-…`, or gitlab-runner's own `config.toml`). Hence: no `template.` prefix, and
+ * no `config.` prefix when the rest ends in `toml` or holds `.toml.`. Names such as `gpu.v100`,
+ * `template` or `config` stay valid.
+ */
+export function instanceNameCollision(instance: string): string | undefined {
+  if (instance.startsWith("template.")) {
+    const other = instance.slice("template.".length);
+    return `its config file config.${instance}.toml is the template of instance "${other}"`;
+  }
+  if (/^config\.(?:.*\.)?toml(?:\..*)?$/.test(instance)) {
+    return `its executor directory ${instance}/ has the name of a config file of another instance ` +
+      "(or of gitlab-runner's own config.toml)";
+  }
+  return undefined;
+}
+
 /** What {@link loadSite} needs. */
 export interface LoadSiteOptions {
   /** The configuration directory, e.g. `/etc/gitlab-runner`. */
@@ -50,6 +79,13 @@ export async function loadSite(options: LoadSiteOptions): Promise<LoadedSite> {
   if (!INSTANCE_NAME.test(instance)) {
     throw new InputError(`invalid service instance name "${instance.slice(0, 100)}"`, {
       hint: "Use letters, digits and _ . @ -, starting with a letter or digit (e.g. main).",
+    });
+  }
+  const collision = instanceNameCollision(instance);
+  if (collision !== undefined) {
+    throw new InputError(`service instance name "${instance}" cannot be used: ${collision}`, {
+      hint: "Pick another name: one that does not start with template., and not named like a " +
+        "config file (config.*.toml). Rename the template and executor directory with it.",
     });
   }
   const prefix = resolve(options.prefix);
