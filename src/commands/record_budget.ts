@@ -20,9 +20,11 @@ const JOURNAL_LINE_BYTES = 256;
 export function recordBudget(site: Site, desired: DesiredRunner[]): number {
   const placeholder: RunnerCredentials = {
     id: Number.MAX_SAFE_INTEGER,
-    token: new Secret("x".repeat(TOKEN_BYTES)),
-    tokenObtainedAt: "2000-01-01T00:00:00Z",
-    tokenExpiresAt: "2000-01-01T00:00:00Z",
+    token: {
+      token: new Secret("x".repeat(TOKEN_BYTES)),
+      obtainedAt: "2000-01-01T00:00:00Z",
+      expiresAt: "2000-01-01T00:00:00Z",
+    },
   };
   const all = new Map(desired.map((d) => [d.key, placeholder]));
   const config = renderSiteConfig(site, renderRunners(site, desired, all, new Set(), []));

@@ -8,7 +8,10 @@
  */
 
 import { applyClientPlan, type ClientOutcome, type IssuedToken } from "../reconcile/apply.ts";
-import { writeFileAtomic } from "../runner_config/atomic_write.ts";
+import {
+  type RecheckedWriteOptions,
+  writeConfigRechecked,
+} from "../runner_config/config_writer.ts";
 import { type JournalEntry, tokenFields, TokenJournal } from "../runner_config/journal.ts";
 import { withLock } from "../runner_config/lock.ts";
 import { assertRecordable, recordableOnce } from "../runner_config/recordable.ts";
@@ -29,8 +32,8 @@ import {
   readPlanningState,
 } from "./pipeline.ts";
 import { GitLabUnreachableError } from "../kernel/errors.ts";
-import { loadLocalConfig, normalizeUrl } from "../inputs/mod.ts";
-import type { LocalRunner, Site } from "../kernel/model.ts";
+import { normalizeUrl, parseLocalConfig } from "../inputs/mod.ts";
+import type { LocalConfig, LocalRunner, Site } from "../kernel/model.ts";
 import { type ClientPlan, isNoop } from "../reconcile/planner.ts";
 import { expiryWarnings } from "../runner_config/token_lifetime.ts";
 
@@ -40,6 +43,8 @@ export interface SyncOptions extends PipelineOptions {
   strict: boolean;
   /** How long to wait for another run's lock. */
   lockTimeoutMs: number;
+  /** Test seam: hooks of the config write (e.g. gitlab-runner rotating a token before the rename). */
+  configWriteHooks?: Pick<RecheckedWriteOptions, "beforeRename">;
 }
 
 /** What happened with one GitLab. */
@@ -155,13 +160,8 @@ async function syncLocked(
   const unreachable = new Set(
     reports.filter((r) => r.status === "unreachable").map((r) => normalizeUrl(r.url)),
   );
-  const fresh = await loadLocalConfig(site.outputFile).catch(() => undefined);
   const known = overlayJournal(state.localRunners, issuedThisRun);
-  const rendered = keepRotatedTokens(
-    renderRunners(site, desired, applied, unreachable, known),
-    local,
-    fresh,
-  );
+  let rendered = renderRunners(site, desired, applied, unreachable, known);
   for (const r of reports) {
     if (r.status !== "unreachable") continue;
     r.kept = rendered.filter((x) => x.url === r.url).length;
@@ -170,16 +170,37 @@ async function syncLocked(
     env.logger.warn(w);
     warnings.push(w);
   }
+  if (renderSiteConfig(site, rendered) !== local?.text) await recordable();
+  // Read again just before and just after the rename: a token gitlab-runner rotated meanwhile
+  // (in place, in the file we replace or in ours) is kept, not overwritten by the revoked one.
+  const write = await writeConfigRechecked(site.outputFile, (onDisk) => {
+    rendered = keepRotatedTokens(rendered, local, parsedOrUndefined(site.outputFile, onDisk));
+    return renderSiteConfig(site, rendered);
+  }, { mode: 0o600, ...options.configWriteHooks });
+  if (!write.settled) {
+    const w = `${site.outputFile} kept changing while it was written (gitlab-runner rotating ` +
+      "tokens?); the last version written keeps every newer token seen; run again to be sure";
+    env.logger.warn(w);
+    warnings.push(w);
+  }
+  const written = write.result;
   for (const w of expiryWarnings(rendered, env.clock.now())) {
     env.logger.warn(w);
     warnings.push(w);
   }
-  const text = renderSiteConfig(site, rendered);
-  if (text !== local?.text) await recordable();
-  const written = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
   // The journal may go once the config holds its tokens, except tokens a later run still needs.
   await journal.replace(tokensStillNeeded(site, unreachable, known, rendered));
   return { outputFile: site.outputFile, clients: reports, config: written, warnings };
+}
+
+/** The config in `text` (read from `path`), or undefined when there is none or it does not parse. */
+function parsedOrUndefined(path: string, text: string | undefined): LocalConfig | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseLocalConfig(path, text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** What sync records in the prefix, for the "cannot record" error. */

@@ -27,7 +27,11 @@ function moveAsideHint(path: string): string {
  */
 export async function loadLocalConfig(path: string): Promise<LocalConfig | undefined> {
   if ((await statIfExists(path)) === undefined) return undefined;
-  const text = await readTextFile(path, MAX_TOML_BYTES);
+  return parseLocalConfig(path, await readTextFile(path, MAX_TOML_BYTES));
+}
+
+/** Parses the text of the config at `path` (already read); errors as {@link loadLocalConfig}. */
+export function parseLocalConfig(path: string, text: string): LocalConfig {
   const hint = moveAsideHint(path);
   const doc = new TomlDoc(path, text, parseToml(text, path, hint));
   const raw = doc.data.runners;

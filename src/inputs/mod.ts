@@ -7,7 +7,7 @@
  */
 
 export { type LoadedSite, loadSite, type LoadSiteOptions } from "./site.ts";
-export { loadLocalConfig } from "./local_config.ts";
+export { loadLocalConfig, parseLocalConfig } from "./local_config.ts";
 export { isTornToml } from "./torn_toml.ts";
 export { readSystemId } from "./system_id.ts";
 export { normalizeUrl } from "./url.ts";
