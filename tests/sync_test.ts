@@ -4,11 +4,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { parse } from "smol-toml";
-import {
-  type FakeGitLab,
-  optionsForVersion,
-  startFakeGitLab,
-} from "./support/fake_gitlab/server.ts";
+import { type FakeGitLab, startFakeGitLab } from "./support/fake_gitlab/server.ts";
 import { HOST, runCli } from "./support/cli.ts";
 import { assertNoSecrets, expectOk, secretsOf, withSetup } from "./support/e2e.ts";
 import { Prefix } from "./support/prefix.ts";
@@ -493,8 +489,8 @@ Deno.test("a token rotated by gitlab-runner itself is kept, not replaced or rese
   });
 });
 
-Deno.test("GitLab older than 15.3 without the patch: a lost token is replaced (delete + register), nothing else", async () => {
-  await withSetup(optionsForVersion("15.2"), async (gitlab, prefix) => {
+Deno.test("GitLab older than 14.3 without the patch: a lost token is replaced (delete + register), nothing else", async () => {
+  await withSetup({ version: "14.0" }, async (gitlab, prefix) => {
     await prefix.writeTemplate([{
       url: gitlab.url,
       personal_access_token: gitlab.tokens.adminPat,
@@ -522,9 +518,9 @@ Deno.test("GitLab older than 15.3 without the patch: a lost token is replaced (d
   });
 });
 
-Deno.test("GitLab older than 15.3 with the LLNL patch: the token is read back, the runner kept", async () => {
+Deno.test("GitLab older than 14.3 with the LLNL patch: the token is read back, the runner kept", async () => {
   await withSetup(
-    { ...optionsForVersion("15.2"), exposeTokenInDetails: true },
+    { version: "14.0", exposeTokenInDetails: true },
     async (gitlab, prefix) => {
       await prefix.writeTemplate([{
         url: gitlab.url,

@@ -15,6 +15,7 @@ import {
   optTagList,
   type Params,
 } from "./params.ts";
+import type { BehaviourOptions } from "./options.ts";
 import { ACCESS_LEVELS, type FakeRunner } from "./state.ts";
 
 /** The server-side attributes a request may set. */
@@ -32,22 +33,45 @@ export type RunnerAttributes = Partial<
   >
 >;
 
-/** The parameter names `PUT /runners/:id` accepts (for its `at_least_one_of` message). */
-export const UPDATABLE_PARAMS = [
-  "description",
-  "active",
-  "paused",
-  "tag_list",
-  "run_untagged",
-  "locked",
-  "access_level",
-  "maximum_timeout",
-  "maintainer_note",
-  "maintenance_note",
-] as const;
+/**
+ * The parameter names `PUT /runners/:id` declares in this version (its `at_least_one_of` list):
+ * `paused` from 14.8, `maintenance_note` from 16.10 (MR !144482).
+ */
+export function updatableParams(options: VersionGates): string[] {
+  return [
+    "description",
+    "active",
+    ...(options.pausedParam ? ["paused"] : []),
+    "tag_list",
+    "run_untagged",
+    "locked",
+    "access_level",
+    "maximum_timeout",
+    ...(options.maintenanceNote ? ["maintenance_note"] : []),
+  ];
+}
 
-/** Reads the attributes present in `params`. Throws `GrapeError` on invalid values. */
-export function readAttributes(params: Params): RunnerAttributes {
+/** The version switches that decide which attributes an endpoint declares. */
+export type VersionGates = Pick<BehaviourOptions, "pausedParam" | "maintenanceNote">;
+
+/**
+ * Reads the attributes present in `params` that the endpoint declares in this version; Grape
+ * drops undeclared ones silently (`declared_params(include_missing: false)`). `PUT` declares
+ * `maintenance_note` from 16.10; the creation endpoints take it (`POST /user/runners` from its
+ * start; `POST /runners` from about 15.0, a guess: the fake accepts it on every version, where
+ * it is only visible from 16.10 anyway). Throws `GrapeError` on invalid values.
+ */
+export function readAttributes(
+  raw: Params,
+  options: VersionGates,
+  endpoint: "create" | "update",
+): RunnerAttributes {
+  const params: Params = { ...raw };
+  if (!options.pausedParam) delete params.paused;
+  if (endpoint === "update" && !options.maintenanceNote) {
+    delete params.maintenance_note;
+    delete params.maintainer_note;
+  }
   mutuallyExclusive(params, "active", "paused");
   mutuallyExclusive(params, "maintainer_note", "maintenance_note");
   const attrs: RunnerAttributes = {};

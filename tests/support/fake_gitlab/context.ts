@@ -60,8 +60,12 @@ export function authenticate(
   if (!pat.scopes.some((scope) => accepted.includes(scope))) {
     return insufficientScope([...extraScopes, "api", "read_api"]);
   }
-  const user = ctx.state.users.get(pat.user_id);
-  if (user === undefined) return unauthorized();
+  const stored = ctx.state.users.get(pat.user_id);
+  if (stored === undefined) return unauthorized();
+  // Admin Mode (lib/api/api_guard.rb): an admin acts as one only with the admin_mode scope.
+  const user = ctx.options.adminMode && stored.admin && !pat.scopes.includes("admin_mode")
+    ? { ...stored, admin: false }
+    : stored;
   ctx.user = user;
   return user;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { BehaviourOptions } from "./options.ts";
 import { canManage, isOnline, runnerStatus } from "./rules.ts";
 import type { FakeRunner, FakeState, FakeUser } from "./state.ts";
 
@@ -18,6 +19,8 @@ export interface EntityContext {
   now: Date;
   /** `http://127.0.0.1:PORT`, for `web_url`s. */
   origin: string;
+  /** The version switches (which fields exist). */
+  options: BehaviourOptions;
 }
 
 function userBasic(user: FakeUser, origin: string): Record<string, unknown> {
@@ -40,7 +43,7 @@ export function runnerEntity(runner: FakeRunner, ctx: EntityContext): Record<str
     description: runner.description,
     ip_address: null,
     active: !runner.paused,
-    paused: runner.paused,
+    ...(ctx.options.pausedParam ? { paused: runner.paused } : {}),
     is_shared: runner.runner_type === "instance_type",
     runner_type: runner.runner_type,
     name: runner.info.name ?? null,
@@ -71,7 +74,13 @@ export function runnerDetails(
     architecture: runner.info.architecture ?? null,
     contacted_at: runner.contacted_at,
   };
-  if (canManage(ctx.state, ctx.user, runner)) details.maintenance_note = runner.maintenance_note;
+  // `expose :maintenance_note, if: can?(:update_runner)`-style: the key is there (null when the
+  // caller may not update the runner) from 16.10 (MR !144482); before, there is no such key.
+  if (ctx.options.maintenanceNote) {
+    details.maintenance_note = canManage(ctx.state, ctx.user, runner)
+      ? runner.maintenance_note
+      : null;
+  }
   if (opts.includeProjects) {
     details.projects = runner.project_ids.flatMap((id) => {
       const project = ctx.state.projects.get(id);

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { json, reasonPhrase } from "./responses.ts";
+import { json, reasonPhrase, throttled } from "./responses.ts";
 
 /** What a fault does to a matching request. */
-export type FaultKind = "status" | "drop-after-act" | "drop-before-act" | "delay";
+export type FaultKind = "status" | "throttle" | "drop-after-act" | "drop-before-act" | "delay";
 
 /**
  * A fault. It matches a request when `method` (case-insensitive) and `path` match; a missing
@@ -26,6 +26,8 @@ export interface Fault {
    * - `status`: reply with `status`/`body`/`headers` and do nothing else.
    * - `drop-after-act`: do what the request asks, then close the connection without replying.
    * - `drop-before-act`: close the connection without replying or acting.
+   * - `throttle`: Rack::Attack's 429 (`Retry later`, RateLimit headers, `Retry-After` = the
+   *   seconds left in a `periodSeconds` window) and do nothing else.
    * - `delay`: wait `delayMs`, then handle the request normally.
    */
   kind: FaultKind;
@@ -38,6 +40,8 @@ export interface Fault {
   body?: string;
   /** For `status`: extra headers, e.g. `{"Retry-After": "1"}`. */
   headers?: Record<string, string>;
+  /** For `throttle`: the throttle's window in seconds. Default 60. */
+  periodSeconds?: number;
   /** For `delay`: milliseconds to wait. Default 1000. */
   delayMs?: number;
 }
@@ -99,8 +103,9 @@ export function isDrop(fault: Fault): boolean {
   return fault.kind === "drop-after-act" || fault.kind === "drop-before-act";
 }
 
-/** The canned reply of a `status` fault. */
-export function faultResponse(fault: Fault): Response {
+/** The canned reply of a `status` or `throttle` fault. */
+export function faultResponse(fault: Fault, now: Date = new Date()): Response {
+  if (fault.kind === "throttle") return throttled(now, fault.periodSeconds ?? 60);
   const status = fault.status ?? 503;
   const headers = new Headers(fault.headers);
   if (status === 204 || status === 205 || status === 304) {

@@ -154,20 +154,40 @@ export function optEnum<T extends string>(
 }
 
 /**
- * An optional tag list: an array or a comma-separated string (`CommaSeparatedToArray`),
- * trimmed, without blanks and duplicates (`TagList` parsing).
+ * An optional tag list as GitLab stores it: the API coercion splits an array or a string on
+ * commas and strips each part (`lib/api/validations/types/comma_separated_to_array.rb`); the
+ * model's parser (`lib/gitlab/ci/tags/parser.rb`) joins them with `", "`, takes out double-,
+ * then single-quoted items (their quotes dropped), splits the rest on commas, and cleans the
+ * list: blanks dropped, each stripped, duplicates removed (quoted items first).
  */
 export function optTagList(params: Params, name: string): string[] | undefined {
   const value = params[name];
   if (value === undefined || value === null) return undefined;
   const items = Array.isArray(value) ? value : [value];
-  const tags: string[] = [];
+  const coerced: string[] = [];
   for (const item of items) {
     if (typeof item === "object" && item !== null) throw new GrapeError(`${name} is invalid`);
-    for (const part of String(item).split(",")) {
-      const tag = part.trim();
-      if (tag !== "" && !tags.includes(tag)) tags.push(tag);
-    }
+    for (const part of String(item).split(",")) coerced.push(part.trim());
+  }
+  return parseTagList(coerced.join(", "));
+}
+
+/** GitLab's `Gitlab::Ci::Tags::Parser#parse` then `TagList#clean!`. */
+export function parseTagList(text: string): string[] {
+  let rest = text;
+  const found: string[] = [];
+  for (const quote of ['"', "'"]) {
+    const pattern = new RegExp(`(^|,)\\s*${quote}(.*?)${quote}\\s*(?=,\\s*|$)`, "g");
+    rest = rest.replace(pattern, (_all, _lead, inner: string) => {
+      found.push(inner);
+      return "";
+    });
+  }
+  found.push(...rest.split(","));
+  const tags: string[] = [];
+  for (const raw of found) {
+    const tag = raw.trim();
+    if (tag !== "" && !tags.includes(tag)) tags.push(tag);
   }
   return tags;
 }

@@ -40,15 +40,52 @@ export function insufficientScope(scopes: readonly string[]): Response {
   });
 }
 
-/** `403 {"message":"403 Forbidden"}`, or `403 Forbidden - <reason>` (reasons dropped on 13.x). */
-export function forbidden(reason?: string, legacy = false): Response {
-  const message = reason === undefined || legacy ? "403 Forbidden" : `403 Forbidden - ${reason}`;
+/** `403 {"message":"403 Forbidden"}`, or `403 Forbidden - <reason>` (`forbidden!(reason)`). */
+export function forbidden(reason?: string): Response {
+  const message = reason === undefined ? "403 Forbidden" : `403 Forbidden - ${reason}`;
   return json(403, { message });
 }
 
-/** `404 {"message":"404 <Resource> Not Found"}`; 13.x `Ci::Runner.find` gave `404 Not found`. */
-export function notFound(resource: string, legacy = false): Response {
-  return json(404, { message: legacy ? "404 Not found" : `404 ${resource} Not Found` });
+/** `not_found!(resource)`: `404 {"message":"404 <Resource> Not Found"}`. */
+export function notFound(resource: string): Response {
+  return json(404, { message: `404 ${resource} Not Found` });
+}
+
+/**
+ * A record `find` did not find: `ActiveRecord::RecordNotFound` rescued in `lib/api/api.rb` as
+ * `404 {"message":"404 Not found"}` (what `GET/PUT/DELETE /runners/:id` answer for an unknown id
+ * in every version: `get_runner` uses `Ci::Runner.find`).
+ */
+export function recordNotFound(): Response {
+  return json(404, { message: "404 Not found" });
+}
+
+/**
+ * Rack::Attack's throttled reply (`lib/gitlab/rack_attack.rb` `throttled_response_headers`,
+ * `lib/gitlab/throttle.rb`): 429, `text/plain` body `Retry later\n`, and the RateLimit headers
+ * for a fixed window of `periodSeconds` aligned to the epoch (`Retry-After` = seconds left).
+ */
+export function throttled(
+  now: Date,
+  periodSeconds: number,
+  limit = 600,
+  name = "throttle_authenticated_api",
+): Response {
+  const epoch = Math.floor(now.getTime() / 1000);
+  const reset = epoch - (epoch % periodSeconds) + periodSeconds;
+  return new Response("Retry later\n", {
+    status: 429,
+    headers: {
+      "content-type": "text/plain",
+      "ratelimit-name": name,
+      "ratelimit-limit": String(Math.ceil((limit * 60) / periodSeconds)),
+      "ratelimit-observed": String(limit + 1),
+      "ratelimit-remaining": "0",
+      "ratelimit-reset": String(reset),
+      "ratelimit-resettime": new Date(reset * 1000).toUTCString(),
+      "retry-after": String(reset - epoch),
+    },
+  });
 }
 
 /** The catch-all for unknown routes: `404 {"error":"404 Not Found"}`. */

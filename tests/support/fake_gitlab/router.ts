@@ -45,7 +45,7 @@ const ROUTES: readonly Route[] = [
     method: "POST",
     pattern: /^\/runners\/reset_authentication_token$/,
     handler: resetOwnToken,
-    exists: (options) => options.resetTokenApi,
+    exists: (options) => options.resetOwnTokenApi,
   },
   {
     method: "POST",
@@ -62,9 +62,15 @@ const ROUTES: readonly Route[] = [
     method: "POST",
     pattern: /^\/runners\/([^/]+)\/reset_authentication_token$/,
     handler: resetRunnerToken,
-    exists: (options) => options.resetTokenApi,
+    exists: (options) => options.resetByIdApi,
   },
   { method: "GET", pattern: /^\/version$/, handler: getVersion },
+  {
+    method: "GET",
+    pattern: /^\/metadata$/,
+    handler: getVersion,
+    exists: (options) => options.metadataApi,
+  },
 ];
 
 /** Runs the matching route; Grape parameter errors become `400 {"error": …}`. */

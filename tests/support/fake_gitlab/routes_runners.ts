@@ -5,12 +5,12 @@
  * @module
  */
 
-import { readAttributes, type RunnerAttributes, UPDATABLE_PARAMS } from "./attributes.ts";
+import { readAttributes, type RunnerAttributes, updatableParams } from "./attributes.ts";
 import { authenticate, type RequestContext } from "./context.ts";
 import { type EntityContext, resetTokenResult, runnerDetails, runnerEntity } from "./entities.ts";
 import { paginate } from "./pagination.ts";
 import { atLeastOneOf, GrapeError, optBool, optEnum, optInt, optTagList } from "./params.ts";
-import { forbidden, json, noContent, notFound, validationError } from "./responses.ts";
+import { forbidden, json, noContent, recordNotFound, validationError } from "./responses.ts";
 import {
   canManage,
   canRead,
@@ -85,12 +85,15 @@ function listFilter(ctx: RequestContext, adminListing: boolean): Filter | Respon
 }
 
 function entityContext(ctx: RequestContext, user: FakeUser): EntityContext {
-  return { state: ctx.state, user, now: ctx.now, origin: ctx.url.origin };
+  return { state: ctx.state, user, now: ctx.now, origin: ctx.url.origin, options: ctx.options };
 }
 
-/** Newest first, like `RunnersFinder`'s default `created_at_desc`. */
-function newestFirst(a: FakeRunner, b: FakeRunner): number {
-  return Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id;
+/**
+ * Id ascending: `GET /runners/all` builds an unordered relation and the offset paginator adds
+ * `ORDER BY id` (`lib/gitlab/pagination/offset_pagination.rb`, `add_default_order`).
+ */
+function byIdAscending(a: FakeRunner, b: FakeRunner): number {
+  return a.id - b.id;
 }
 
 /**
@@ -118,7 +121,7 @@ function listing(ctx: RequestContext, adminListing: boolean): Response {
   if (adminListing && !user.admin) return forbidden();
   const current = adminListing ? [...ctx.state.runners.values()] : ownedRunners(ctx.state, user);
   const pool = current.map((runner) => asListed(ctx, runner));
-  const { page, headers } = paginate(pool.filter(filter).sort(newestFirst), ctx);
+  const { page, headers } = paginate(pool.filter(filter).sort(byIdAscending), ctx);
   const ectx = entityContext(ctx, user);
   return json(200, page.map((runner) => runnerEntity(runner, ectx)), headers);
 }
@@ -144,12 +147,12 @@ function loadRunner(
   if (!/^\d+$/.test(rawId)) throw new GrapeError("id is invalid");
   validate();
   const runner = ctx.state.runners.get(Number(rawId));
-  if (runner === undefined) return notFound("Runner", ctx.options.legacyErrorBodies);
+  if (runner === undefined) return recordNotFound();
   return { user, runner };
 }
 
 function noAccess(ctx: RequestContext): Response {
-  return forbidden("No access granted", ctx.options.legacyErrorBodies);
+  return forbidden("No access granted");
 }
 
 /** `GET /runners/:id`: RunnerDetails (with `token` only on LLNL-patched GitLab). */
@@ -171,8 +174,8 @@ export function showRunner(ctx: RequestContext, id: string): Response {
 export function updateRunner(ctx: RequestContext, id: string): Response {
   let attrs: RunnerAttributes = {};
   const loaded = loadRunner(ctx, id, () => {
-    atLeastOneOf(ctx.params, ...UPDATABLE_PARAMS);
-    attrs = readAttributes(ctx.params);
+    atLeastOneOf(ctx.params, ...updatableParams(ctx.options));
+    attrs = readAttributes(ctx.params, ctx.options, "update");
   });
   if (loaded instanceof Response) return loaded;
   const { user, runner } = loaded;

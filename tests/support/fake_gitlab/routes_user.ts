@@ -26,7 +26,7 @@ export function createUserRunner(ctx: RequestContext): Response {
   if (runnerType === "project_type" && projectId === undefined) {
     throw new GrapeError("project_id is missing");
   }
-  const attrs = newRunnerAttributes(readAttributes(ctx.params));
+  const attrs = newRunnerAttributes(readAttributes(ctx.params, ctx.options, "create"));
   const { state } = ctx;
   const target: { groupId?: number; projectId?: number } = {};
   if (runnerType === "instance_type") {
@@ -56,9 +56,17 @@ export function createUserRunner(ctx: RequestContext): Response {
   return json(201, runnerTokenResult(runner, ctx.options.omitTokenExpiresAt));
 }
 
-/** `GET /version`: `{version, revision}`. */
+/**
+ * `GET /version` (every version) and `GET /metadata` (15.2+), `lib/api/metadata.rb`: both need
+ * a token (401 without).
+ */
 export function getVersion(ctx: RequestContext): Response {
-  const user = authenticate(ctx);
+  const user = authenticate(ctx, ["read_user"]);
   if (user instanceof Response) return user;
-  return json(200, { version: ctx.options.gitlabVersion, revision: "fake0000" });
+  const body: Record<string, unknown> = {
+    version: ctx.options.gitlabVersion,
+    revision: "fake0000",
+  };
+  if (ctx.path === "/metadata") body.kas = { enabled: false, externalUrl: null, version: null };
+  return json(200, body);
 }

@@ -65,8 +65,8 @@ export function errorSentence(errors: ModelErrors): string {
   return `${messages.slice(0, -1).join(", ")}, and ${messages.at(-1)}`;
 }
 
-/** The runner's status as the newest GitLab reports it. */
-export type RunnerStatus = "online" | "offline" | "stale" | "never_contacted";
+/** The runner's REST status (`deprecated_rest_status`, what every version's entity exposes). */
+export type RunnerStatus = "online" | "offline" | "stale" | "never_contacted" | "paused";
 
 /** Contacted within the last two hours. */
 export function isOnline(runner: FakeRunner, now: Date): boolean {
@@ -80,10 +80,14 @@ export function isStale(runner: FakeRunner, now: Date): boolean {
   return now.getTime() - last >= STALE_MS;
 }
 
-/** `Ci::Runner#status` (GitLab ≥ 16: `paused` is a separate field, not a status). */
+/**
+ * `Ci::Runner#deprecated_rest_status` (app/models/ci/runner.rb), which the REST entity exposes as
+ * `status` in every version: a contacted, paused runner is `paused`.
+ */
 export function runnerStatus(runner: FakeRunner, now: Date): RunnerStatus {
   if (isStale(runner, now)) return "stale";
   if (runner.contacted_at === null) return "never_contacted";
+  if (runner.paused) return "paused";
   return isOnline(runner, now) ? "online" : "offline";
 }
 

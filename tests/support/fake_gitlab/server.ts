@@ -18,8 +18,8 @@ import type { RequestContext } from "./context.ts";
 import { type Fault, type FaultKind, FaultList, faultResponse, isDrop } from "./faults.ts";
 import {
   type BehaviourOptions,
-  DEFAULT_OPTIONS,
   type FakeGitLabOptions,
+  initialOptions,
   mergeOptions,
 } from "./options.ts";
 import { flatQuery, MALFORMED_BODY, type Params, parsePairs, readBody } from "./params.ts";
@@ -38,6 +38,7 @@ import {
 export type { Fault, FaultKind } from "./faults.ts";
 export type { BehaviourOptions, FakeGitLabOptions } from "./options.ts";
 export { optionsForVersion } from "./options.ts";
+export { NEWEST_VERSION, SUPPORTED_VERSIONS, VERSION_TABLE } from "./versions.ts";
 export type { ConnectionStats } from "./proxy.ts";
 export type { FakeTokens } from "./seed.ts";
 export type { FakeRunner, RunnerSeed, StaleListing } from "./state.ts";
@@ -138,7 +139,7 @@ export class FakeGitLab {
 
   /** Use {@link startFakeGitLab}. */
   constructor(options: FakeGitLabOptions = {}) {
-    this.#options = mergeOptions(DEFAULT_OPTIONS, options);
+    this.#options = initialOptions(options);
     this.state = seededState();
     for (const fault of options.faults ?? []) this.#faults.add(fault);
     // Listen first: a taken port must fail before there is a server to clean up.
@@ -370,7 +371,9 @@ export class FakeGitLab {
     if (this.#closing.signal.aborted) {
       return this.#finish(record, json(503, { message: "closing" }));
     }
-    if (fault?.kind === "status") return this.#finish(record, faultResponse(fault));
+    if (fault?.kind === "status" || fault?.kind === "throttle") {
+      return this.#finish(record, faultResponse(fault, this.#options.clock()));
+    }
     if (fault?.kind === "drop-before-act") return this.#drop(info);
 
     let response: Response;

@@ -35,7 +35,44 @@ export interface RunnerInfo {
   platform?: string;
   /** E.g. `amd64`. */
   architecture?: string;
+  /** Executor type, e.g. `shell`. */
+  executor?: string;
+  /** Shell, e.g. `bash`. */
+  shell?: string;
 }
+
+/** A runner manager row (`ci_runner_machines`, app/models/ci/runner_manager.rb) as the database holds it. */
+export interface FakeManager {
+  /** `system_xid`: the `system_id` the runner sent, or `<legacy>`. */
+  system_id: string;
+  /** Last persisted contact; `null` for a row created but never persisted. */
+  contacted_at: string | null;
+  /** Persisted `info` (version, executor, …). */
+  info: RunnerInfo;
+  /** Persisted `runtime_features` (from `info.features`); empty until a heartbeat persisted some. */
+  runtime_features: Record<string, boolean>;
+}
+
+/** What one heartbeat carries. */
+export interface Heartbeat {
+  /** `system_id`, or undefined when the GitLab keeps no managers (before 15.10). */
+  systemId: string | undefined;
+  /** The runner's `info`, without `features`. */
+  info: RunnerInfo;
+  /** `info.features`, when sent. */
+  features: Record<string, boolean> | undefined;
+  /** False when GitLab skips `contacted_at` (glrt- verify on 15.10 … 17.x). */
+  updateContact: boolean;
+  /** Whether this version stores `info.features` as `runtime_features`. */
+  storeFeatures: boolean;
+}
+
+/**
+ * A manager's row is written only when its stored `contacted_at` is empty or older than a random
+ * age in `UPDATE_CONTACT_COLUMN_EVERY = 40..55 minutes` (RunnerManager#persist_cached_data?); the
+ * fake uses the upper bound, so a row is rewritten only after 55 minutes.
+ */
+export const PERSIST_AFTER_MS = 55 * 60 * 1000;
 
 /** A runner as GitLab stores it. Timestamps are ISO-8601 strings (`2025-05-03T00:00:00.000Z`). */
 export interface FakeRunner {
@@ -71,6 +108,8 @@ export interface FakeRunner {
   updated_at: string;
   /** Runner managers: the `system_id`s seen on verify (`<legacy>` when none was sent). */
   managers: string[];
+  /** The manager rows by `system_id`. */
+  manager_rows: Record<string, FakeManager>;
   /** Registration token or created by a user. */
   registration_type: RegistrationType;
   /** The user who created it with `POST /user/runners`, else `null`. */
@@ -242,6 +281,7 @@ export class FakeState {
       created_at: seed.created_at ?? stamp,
       updated_at: seed.updated_at ?? stamp,
       managers: [...(seed.managers ?? [])],
+      manager_rows: structuredClone(seed.manager_rows ?? {}),
       registration_type,
       creator_id: seed.creator_id ?? null,
       group_ids: [...(seed.group_ids ?? [])],
@@ -273,12 +313,30 @@ export class FakeState {
     runner.token_expires_at = expiryFrom(now, expiresInSeconds);
   }
 
-  /** Records a heartbeat from runner manager `systemId` (`<legacy>` when absent). */
-  heartbeat(runner: FakeRunner, systemId: string | undefined, info: RunnerInfo, now: Date): void {
-    runner.contacted_at = now.toISOString();
-    const manager = systemId ?? "<legacy>";
-    if (!runner.managers.includes(manager)) runner.managers.push(manager);
-    runner.info = { ...runner.info, ...info };
+  /**
+   * Records a heartbeat (`Ci::Runner#heartbeat` and `RunnerManager#heartbeat`): the manager row
+   * for `systemId` is created if missing (`ensure_manager`), and written (info, features,
+   * contacted_at) only when its stored `contacted_at` is empty or {@link PERSIST_AFTER_MS} old.
+   */
+  heartbeat(runner: FakeRunner, beat: Heartbeat, now: Date): void {
+    if (beat.updateContact) runner.contacted_at = now.toISOString();
+    runner.info = { ...runner.info, ...beat.info };
+    if (beat.systemId === undefined) return;
+    const id = beat.systemId;
+    if (!runner.managers.includes(id)) runner.managers.push(id);
+    const row = runner.manager_rows[id] ??= {
+      system_id: id,
+      contacted_at: null,
+      info: {},
+      runtime_features: {},
+    };
+    if (!beat.updateContact) return;
+    const due = row.contacted_at === null ||
+      now.getTime() - Date.parse(row.contacted_at) >= PERSIST_AFTER_MS;
+    if (!due) return;
+    row.contacted_at = now.toISOString();
+    row.info = { ...beat.info };
+    if (beat.storeFeatures) row.runtime_features = { ...(beat.features ?? {}) };
   }
 
   /** Removes one runner manager; false if the runner had no such manager. */
@@ -286,6 +344,7 @@ export class FakeState {
     const index = runner.managers.indexOf(systemId);
     if (index < 0) return false;
     runner.managers.splice(index, 1);
+    delete runner.manager_rows[systemId];
     return true;
   }
 
