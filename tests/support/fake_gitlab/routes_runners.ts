@@ -151,7 +151,7 @@ function loadRunner(
   return { user, runner };
 }
 
-function noAccess(ctx: RequestContext): Response {
+function noAccess(): Response {
   return forbidden("No access granted");
 }
 
@@ -160,7 +160,7 @@ export function showRunner(ctx: RequestContext, id: string): Response {
   const loaded = loadRunner(ctx, id, () => optBool(ctx.params, "include_projects"));
   if (loaded instanceof Response) return loaded;
   const { user, runner } = loaded;
-  if (!canRead(ctx.state, user, runner)) return noAccess(ctx);
+  if (!canRead(ctx.state, user, runner)) return noAccess();
   return json(
     200,
     runnerDetails(runner, entityContext(ctx, user), {
@@ -179,7 +179,7 @@ export function updateRunner(ctx: RequestContext, id: string): Response {
   });
   if (loaded instanceof Response) return loaded;
   const { user, runner } = loaded;
-  if (!canManage(ctx.state, user, runner)) return noAccess(ctx);
+  if (!canManage(ctx.state, user, runner)) return noAccess();
   const updated = { ...runner, ...attrs };
   const errors = validateRunner(updated);
   if (hasErrors(errors)) return validationError(errors);
@@ -198,7 +198,7 @@ export function deleteRunner(ctx: RequestContext, id: string): Response {
   const loaded = loadRunner(ctx, id);
   if (loaded instanceof Response) return loaded;
   const { user, runner } = loaded;
-  if (!canManage(ctx.state, user, runner)) return noAccess(ctx);
+  if (!canManage(ctx.state, user, runner)) return noAccess();
   if (!user.admin && runner.runner_type === "project_type" && runner.project_ids.length > 1) {
     return forbidden("Runner associated with more than one project");
   }
@@ -215,7 +215,7 @@ export function resetRunnerToken(ctx: RequestContext, id: string): Response {
   const loaded = loadRunner(ctx, id);
   if (loaded instanceof Response) return loaded;
   const { user, runner } = loaded;
-  if (!canManage(ctx.state, user, runner)) return noAccess(ctx);
+  if (!canManage(ctx.state, user, runner)) return noAccess();
   ctx.state.resetToken(runner, ctx.now, ctx.options.tokenExpiresInSeconds);
   return json(201, resetTokenResult(runner, ctx.options.omitTokenExpiresAt));
 }
