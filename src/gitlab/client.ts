@@ -30,7 +30,7 @@ import type {
   RunnerSummary,
   UpdateRunnerAttrs,
 } from "./types.ts";
-import { issuedToken, runnerDetails, runnerSummary, tokenCheck } from "./wire.ts";
+import { hasPausedField, issuedToken, runnerDetails, runnerSummary, tokenCheck } from "./wire.ts";
 
 export { OutcomeUnknownError, RegistrationDisabledError, UserRunnersApiMissingError };
 export type {
@@ -127,6 +127,12 @@ export class GitLabClient implements Disposable {
   readonly #req: Requester;
   readonly #http: Deno.HttpClient;
   readonly #clock: Clock;
+  /**
+   * Whether this GitLab's runner entity has `paused` (14.8+), learned from the listing and
+   * details replies; `undefined` until one arrived. Before 14.8 `paused` is not a parameter
+   * either (Grape drops it), so pausing is sent as `active`.
+   */
+  #pausedField: boolean | undefined;
 
   /** Creates a client; reads `caFile` now (throws {@link InputError} when it is unusable). */
   constructor(options: GitLabClientOptions) {
@@ -152,6 +158,7 @@ export class GitLabClient implements Disposable {
     const parsed = new Map<Page, RunnerSummary[]>();
     const onPage = (page: Page) => {
       const runners = page.items.map((item) => {
+        this.#learnShape(item);
         const runner = runnerSummary(item);
         if (!runner) {
           throw this.#req.unexpected(spec, page.reply, "a listed runner has no numeric id");
@@ -181,7 +188,9 @@ export class GitLabClient implements Disposable {
       hints: { 404: `runner ${id} does not exist on this GitLab (deleted meanwhile?)` },
     };
     const reply = await this.#req.send(spec);
-    const details = runnerDetails(parseJson(reply.text));
+    const json = parseJson(reply.text);
+    this.#learnShape(json);
+    const details = runnerDetails(json);
     if (!details) throw this.#req.unexpected(spec, reply, "no runner object with a numeric id");
     if (details.token) this.#req.addSecret(details.token);
     return details;
@@ -207,9 +216,7 @@ export class GitLabClient implements Disposable {
       if (/orphaned/i.test(reply.text)) return { status: "invalid" };
       throw this.#apiError(spec, reply);
     }
-    const check = tokenCheck(parseJson(reply.text), reply.text);
-    if (!check) throw this.#req.unexpected(spec, reply, "neither a runner object nor `200`");
-    return check;
+    return tokenCheck(parseJson(reply.text));
   }
 
   /**
@@ -243,7 +250,9 @@ export class GitLabClient implements Disposable {
     const spec: RequestSpec = {
       method: "POST",
       path: "/runners",
-      body: { token: registrationToken, ...creationBody(params) },
+      // `active` unless GitLab is known to have `paused`: POST /runners declares `active` in
+      // every version (deprecated since 14.8, still declared) and `paused` only from 14.8.
+      body: { token: registrationToken, ...this.#pausedAsSent(creationBody(params), true) },
       idempotent: false,
       hints: { 403: "GitLab rejected the registration token: copy the current one from GitLab" },
     };
@@ -256,8 +265,9 @@ export class GitLabClient implements Disposable {
 
   /** Changes a runner's server-side attributes (`PUT /runners/:id`); no request when `attrs` is empty. */
   async updateRunner(id: number, attrs: UpdateRunnerAttrs): Promise<void> {
-    const body = Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== undefined));
-    if (Object.keys(body).length === 0) return;
+    const given = Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== undefined));
+    if (Object.keys(given).length === 0) return;
+    const body = this.#pausedAsSent(given);
     await this.#req.send({
       method: "PUT",
       path: `/runners/${runnerId(id)}`,
@@ -319,6 +329,22 @@ export class GitLabClient implements Disposable {
   /** Same as {@link close}. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  #learnShape(json: unknown): void {
+    const has = hasPausedField(json);
+    if (has !== undefined) this.#pausedField = has;
+  }
+
+  /**
+   * `body` with `paused` turned into `active` where GitLab has no `paused` (before 14.8), or,
+   * with `unlessKnown`, wherever it is not known to have it.
+   */
+  #pausedAsSent(body: Record<string, unknown>, unlessKnown = false): Record<string, unknown> {
+    const asActive = unlessKnown ? this.#pausedField !== true : this.#pausedField === false;
+    if (!asActive || typeof body.paused !== "boolean") return body;
+    const { paused, ...rest } = body;
+    return { ...rest, active: !paused };
   }
 
   #issued(spec: RequestSpec, reply: Reply): IssuedToken {

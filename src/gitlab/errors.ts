@@ -38,7 +38,7 @@ export class OutcomeUnknownError extends GitLabUnreachableError {
 }
 
 /**
- * `POST /user/runners` does not exist on this GitLab (older than 15.11): the caller may fall back
+ * `POST /user/runners` does not exist on this GitLab (older than 15.10): the caller may fall back
  * to a registration token.
  */
 export class UserRunnersApiMissingError extends GitLabApiError {
@@ -51,7 +51,7 @@ export class UserRunnersApiMissingError extends GitLabApiError {
     details: ErrorDetails = {},
   ) {
     super(request, status, gitlabMessage, requestId, {
-      hint: "this GitLab has no POST /user/runners (it is older than 15.11, or the url is not " +
+      hint: "this GitLab has no POST /user/runners (it is older than 15.10, or the url is not " +
         "GitLab's): configure a registration_token for it, or upgrade GitLab",
       ...details,
     });

@@ -57,8 +57,11 @@ export interface RunnerDetails extends RunnerSummary {
   access_level: string;
   /** Seconds; `0` when GitLab has no maximum timeout set (it sends `null`). */
   maximum_timeout: number;
-  /** `""` when GitLab has none, or hides it from a caller that may not update the runner. */
-  maintenance_note: string;
+  /**
+   * `""` when GitLab has none, or hides it from a caller that may not update the runner; absent
+   * when this GitLab has no such field (before 16.10): unknown, never compared or sent.
+   */
+  maintenance_note?: string;
   /** The runner's current token: only LLNL-patched GitLab (or < 13.0) exposes it. */
   token?: Secret;
 }

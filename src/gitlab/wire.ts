@@ -25,7 +25,17 @@ function id(value: unknown): number | undefined {
   return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
-/** A listing entry; `paused` comes from `active` on GitLab 13.x. */
+/**
+ * Whether GitLab's runner entity has `paused` (14.8+): `true`/`false` when the entry says so by
+ * having or lacking it next to `active`, `undefined` when it cannot tell.
+ */
+export function hasPausedField(wire: unknown): boolean | undefined {
+  if (!isRecord(wire)) return undefined;
+  if ("paused" in wire) return true;
+  return "active" in wire ? false : undefined;
+}
+
+/** A listing entry; `paused` comes from `active` before GitLab 14.8. */
 export function runnerSummary(wire: unknown): RunnerSummary | undefined {
   if (!isRecord(wire)) return undefined;
   const w = wire as WireRunner;
@@ -57,16 +67,20 @@ export function runnerDetails(wire: unknown): RunnerDetails | undefined {
     locked: bool(w.locked) ?? false,
     access_level: str(w.access_level) ?? "not_protected",
     maximum_timeout: typeof w.maximum_timeout === "number" ? w.maximum_timeout : 0,
-    maintenance_note: str(w.maintenance_note) ?? str(w.maintainer_note) ?? "",
+    // Before GitLab 16.10 (MR !144482) the details have no maintenance_note: unknown, not "".
+    ...("maintenance_note" in w || "maintainer_note" in w
+      ? { maintenance_note: str(w.maintenance_note) ?? str(w.maintainer_note) ?? "" }
+      : {}),
     ...(token ? { token: new Secret(token) } : {}),
   };
 }
 
 /**
- * A `POST /runners/verify` 200 body: `{id, token_expires_at}` (GitLab 15.10+), or the literal
- * `200` (or nothing) from older GitLab. `undefined` for anything else.
+ * A `POST /runners/verify` 2xx: the token is valid whatever the body. GitLab 15.10+ sends
+ * `{id, token, token_expires_at}`; older ones the JSON string `"200"` (`body "200"` in
+ * lib/api/ci/runner.rb), which carries no id: the caller takes it from elsewhere.
  */
-export function tokenCheck(json: unknown, text: string): TokenCheck | undefined {
+export function tokenCheck(json: unknown): TokenCheck {
   if (isRecord(json)) {
     const runnerId = id(json.id);
     const expires = json.token_expires_at;
@@ -78,8 +92,7 @@ export function tokenCheck(json: unknown, text: string): TokenCheck | undefined 
         : {}),
     };
   }
-  if (json === 200 || text.trim() === "") return { status: "valid" };
-  return undefined;
+  return { status: "valid" };
 }
 
 /**

@@ -178,8 +178,11 @@ export interface ObservedRunner {
     access_level: string;
     /** `null` when GitLab has no limit set. */
     maximum_timeout: number | null;
-    /** `null` when unset (or hidden from the caller). */
-    maintenance_note: string | null;
+    /**
+     * `null` when unset (or hidden from the caller); absent when this GitLab has no such field
+     * (before 16.10): unknown, so never compared and never sent.
+     */
+    maintenance_note?: string | null;
   };
   /** Only on LLNL-patched GitLab (or < 13.0): the runner's current token. */
   token?: Secret;

@@ -142,7 +142,7 @@ async function applyStep(
 
 /**
  * True when a token reset failed because this GitLab cannot reset tokens at all (no
- * `reset_authentication_token` route before GitLab 15.3) or the runner vanished meanwhile: both 404.
+ * `reset_authentication_token` route before GitLab 14.3) or the runner vanished meanwhile: both 404.
  */
 function resetUnavailable(
   error: unknown,
@@ -153,7 +153,7 @@ function resetUnavailable(
 
 /**
  * The last resort when a token can be neither read back nor reset: delete the runner and register
- * it again (new id). Only reached on GitLab older than 15.3 without the LLNL patch.
+ * it again (new id). Only reached on GitLab older than 14.3 without the LLNL patch.
  */
 async function replaceRunner(
   clientKey: string,
@@ -163,7 +163,7 @@ async function replaceRunner(
   const { desired } = step;
   ctx.logger.warn(
     `cannot recover the token of ${desired.description} (#${step.runnerId}) in place: this GitLab ` +
-      "cannot reset runner tokens (older than 15.3) and does not expose them (no patch); deleting " +
+      "cannot reset runner tokens (older than 14.3) and does not expose them (no patch); deleting " +
       "the runner and registering it again (it gets a new id)",
   );
   await ctx.client.deleteRunner(step.runnerId);
@@ -228,7 +228,7 @@ async function register(
     } catch (error) {
       if (!(error instanceof UserRunnersApiMissingError) || !ctx.registrationToken) throw error;
       ctx.logger.info(
-        "this GitLab has no POST /user/runners (older than 15.11); using the registration token",
+        "this GitLab has no POST /user/runners (older than 15.10); using the registration token",
       );
     }
   }

@@ -123,7 +123,7 @@ function observed(d: RunnerDetails): ObservedRunner {
       paused: d.paused,
       access_level: d.access_level,
       maximum_timeout: d.maximum_timeout === 0 ? null : d.maximum_timeout,
-      maintenance_note: d.maintenance_note,
+      ...(d.maintenance_note === undefined ? {} : { maintenance_note: d.maintenance_note }),
     },
     ...(d.token === undefined ? {} : { token: d.token }),
   };

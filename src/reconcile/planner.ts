@@ -352,8 +352,10 @@ export function diffAttributes(d: DesiredRunner, o: ObservedRunner): AttributeDi
   if (a.maximum_timeout !== undefined && o.attributes.maximum_timeout !== a.maximum_timeout) {
     diff.maximum_timeout = [o.attributes.maximum_timeout, a.maximum_timeout];
   }
-  if (a.maintenance_note !== undefined && o.attributes.maintenance_note !== a.maintenance_note) {
-    diff.maintenance_note = [o.attributes.maintenance_note, a.maintenance_note];
+  // A GitLab without the field (before 16.10) does not return it: unknown, never diffed.
+  const note = o.attributes.maintenance_note;
+  if (a.maintenance_note !== undefined && note !== undefined && note !== a.maintenance_note) {
+    diff.maintenance_note = [note, a.maintenance_note];
   }
   return Object.keys(diff).length === 0 ? undefined : diff;
 }
