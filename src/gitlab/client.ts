@@ -147,13 +147,14 @@ export class GitLabClient implements Disposable {
   }
 
   /**
-   * All instance-wide runners carrying every tag in `tags` (`GET /runners/all`), every page.
+   * All instance runners carrying every tag in `tags` (`GET /runners/all?type=instance_type`:
+   * without `type` GitLab lists group and project runners too), every page.
    * Sorted by id, without duplicates. `onPage` sees each page's runners as soon as the page
    * arrives (a runner may appear on two pages when the listing shifts meanwhile).
    */
   async listRunners(tags: string[], options: ListRunnersOptions = {}): Promise<RunnerSummary[]> {
     const spec: RequestSpec = { method: "GET", path: "/runners/all", pat: LIST, idempotent: true };
-    const query: Record<string, string> = { per_page: String(PER_PAGE) };
+    const query: Record<string, string> = { type: "instance_type", per_page: String(PER_PAGE) };
     if (tags.length > 0) query.tag_list = tags.join(",");
     const parsed = new Map<Page, RunnerSummary[]>();
     const onPage = (page: Page) => {

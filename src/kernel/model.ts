@@ -212,4 +212,9 @@ export interface Observation {
   owned?: ObservedRunner[];
   /** Verify results keyed by the local runner's index in config.toml. */
   tokenChecks: Map<number, TokenCheck>;
+  /**
+   * Runners the local config names (by id) whose details show a group or project runner: never
+   * ours to reset, update or delete (runner id → `runner_type`).
+   */
+  otherTypes?: Map<number, string>;
 }

@@ -47,16 +47,29 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
       return [l.index, check] as [number, TokenCheck];
     }),
   );
-  const [tokenChecks, ownedRunners] = await Promise.all([checks, owned]);
+  const [tokenChecks, listed] = await Promise.all([checks, owned]);
   return {
     clientKey: input.clientKey,
     tokenChecks: new Map(tokenChecks),
-    ...(ownedRunners === undefined ? {} : { owned: ownedRunners }),
+    ...(listed === undefined ? {} : { owned: listed.owned }),
+    ...(listed === undefined || listed.otherTypes.size === 0
+      ? {}
+      : { otherTypes: listed.otherTypes }),
   };
 }
 
-/** Lists this host's runners and reads the details of those with an owned description. */
-async function listOwned(input: ObserveInput): Promise<ObservedRunner[]> {
+/** A group or project runner (`runner_type` absent counts as instance: GitLab 13.x). */
+function isOtherType(d: RunnerDetails): boolean {
+  return d.runner_type !== undefined && d.runner_type !== "instance_type";
+}
+
+/**
+ * Lists this host's instance runners and reads the details of those with an owned description;
+ * also reports which runners the config names by id are group or project runners.
+ */
+async function listOwned(
+  input: ObserveInput,
+): Promise<{ owned: ObservedRunner[]; otherTypes: Map<number, string> }> {
   const { client, hostname, instance } = input;
   const isCandidate = (r: RunnerSummary) =>
     isOwnedDescription(r.description ?? "", hostname, instance);
@@ -102,14 +115,23 @@ async function listOwned(input: ObserveInput): Promise<ObservedRunner[]> {
     Promise.all(candidates.map((r) => details.get(r.id) ?? read(r.id))),
     failed,
   ]);
+  const otherTypes = new Map<number, string>();
+  for (const early of speculative.values()) {
+    const r = await early;
+    if ("details" in r && isOtherType(r.details)) {
+      otherTypes.set(r.details.id, r.details.runner_type!);
+    }
+  }
   const owned: ObservedRunner[] = [];
   for (const d of all) {
+    // A prefix for instance runners never touches a group or project runner.
+    if (isOtherType(d)) continue;
     // Ownership needs both tags and the description; re-check on the details GitLab returned.
     if (!d.tag_list.includes(hostname) || !d.tag_list.includes(instance)) continue;
     if (!isOwnedDescription(d.description, hostname, instance)) continue;
     owned.push(observed(d));
   }
-  return owned;
+  return { owned, otherTypes };
 }
 
 function observed(d: RunnerDetails): ObservedRunner {

@@ -195,6 +195,20 @@ function planWithListing(
   const owned = [...listed].sort((a, b) => a.id - b.id);
   const matches = matchOwned(ctx, owned);
   const steps = desired.map((d) => stepWithListing(ctx, d, matches.get(d.key), owned));
+  const warnings: string[] = [];
+  for (const d of desired) {
+    const local = ctx.localFor.get(d.key);
+    const other = !matches.has(d.key) && local
+      ? otherTypeOf(local, ctx.input.observation)
+      : undefined;
+    if (other) {
+      warnings.push(
+        `${d.description}: runner #${other.id} that the config holds is a ${other.type} runner, ` +
+          "which a prefix for instance runners never resets, updates or deletes; registering " +
+          "an instance runner for this executor file instead (the other runner is left as it is)",
+      );
+    }
+  }
   const claimed = new Set([...matches.values()].map((o) => o.id));
   const wanted = new Set(desired.flatMap((d) => [d.description, ...d.formerDescriptions]));
   const deletions = owned.filter((o) => !claimed.has(o.id)).map((o): Deletion => ({
@@ -203,7 +217,21 @@ function planWithListing(
     description: o.description,
     reason: wanted.has(o.description) ? "duplicate" : "no executor file",
   }));
-  return { steps, deletions, warnings: [] };
+  return { steps, deletions, warnings };
+}
+
+/** The group or project runner a local entry points at (verified id, else recorded id), if any. */
+function otherTypeOf(
+  local: LocalRunner,
+  observation: Observation,
+): { id: number; type: string } | undefined {
+  const check = observation.tokenChecks.get(local.index);
+  const ids = [check?.status === "valid" ? check.runnerId : undefined, local.id];
+  for (const id of ids) {
+    const type = id === undefined ? undefined : observation.otherTypes?.get(id);
+    if (id !== undefined && type !== undefined) return { id, type };
+  }
+  return undefined;
 }
 
 /**
@@ -254,11 +282,16 @@ function stepWithListing(
 ): RunnerStep {
   const local = ctx.localFor.get(d.key);
   if (!o) {
+    const other = local && otherTypeOf(local, ctx.input.observation);
     return {
       action: "register",
       desired: d,
       via: ctx.registerVia,
-      reason: local ? "its runner no longer exists in GitLab" : "no runner yet",
+      reason: other
+        ? `runner #${other.id} is a ${other.type} runner`
+        : local
+        ? "its runner no longer exists in GitLab"
+        : "no runner yet",
     };
   }
   const update = diffAttributes(d, o);

@@ -1,0 +1,97 @@
+/**
+ * End-to-end checks of GitLab behaviours read from its source (register-runner issue 10): runner
+ * types, Retry-After beyond the budget, tags GitLab would rewrite, `$` in tokens and urls, 404s
+ * that are not an old GitLab, Admin Mode, and what verify leaves in the runner manager.
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { assertConverged, ownRunners, sectionsOf } from "./support/e2e.ts";
+import { expectOk, HOST, runCli, withSetup } from "./support/harness.ts";
+
+const SHELL_DESCRIPTION = `${HOST} main shell Runner`;
+
+Deno.test("a group runner with this host's tags, description and even its token in the config is never touched; an instance runner is registered instead", async () => {
+  for (const version of ["17.0", "17.11.2"]) {
+    await withSetup({ version }, async (gitlab, prefix) => {
+      // What the Python tool registered with a group registration token; its group may be gone.
+      const group = gitlab.addRunner({
+        runner_type: "group_type",
+        group_ids: [10],
+        description: SHELL_DESCRIPTION,
+        tag_list: [HOST, "main", "shell"],
+        run_untagged: false,
+        registration_type: "registration_token",
+        locked: true,
+      });
+      const orphan = gitlab.addRunner({
+        runner_type: "project_type",
+        project_ids: [999],
+        description: `${HOST} main docker Runner`,
+        tag_list: [HOST, "main", "docker"],
+        run_untagged: false,
+        registration_type: "registration_token",
+      });
+      await prefix.writeTemplate([{
+        url: gitlab.url,
+        personal_access_token: gitlab.tokens.adminPat,
+      }]);
+      await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+      await prefix.writeFile(
+        "config.main.toml",
+        `[[runners]]\nname = "${SHELL_DESCRIPTION}"\nurl = "${gitlab.url}"\nid = ${group.id}\n` +
+          `token = "${group.token}"\nexecutor = "shell"\n`,
+      );
+      const first = await runCli(prefix);
+      expectOk(first, gitlab);
+      match(
+        first.stderr,
+        new RegExp(`runner #${group.id} that the config holds is a group_type runner`),
+      );
+      const groupAfter = gitlab.runner(group.id)!;
+      equal(groupAfter.token, group.token, "the group runner's token is not reset");
+      equal(groupAfter.locked, true, "nor is it updated");
+      ok(gitlab.runner(orphan.id), "a project runner with an owned description is not deleted");
+      const instance = ownRunners(gitlab).filter((r) => r.runner_type === "instance_type");
+      deepEqual(instance.map((r) => r.description), [SHELL_DESCRIPTION]);
+      const [section] = sectionsOf(await prefix.readOutput());
+      equal(section!.id, instance[0]!.id);
+
+      gitlab.clearRequests();
+      expectOk(await runCli(prefix), gitlab);
+      deepEqual(gitlab.mutations(), [], `${version}: the next run changes nothing`);
+      ok(
+        gitlab.requests.some((r) => r.path === "/runners/all" && r.query.type === "instance_type"),
+        "the listing asks for instance runners only",
+      );
+    });
+  }
+});
+
+Deno.test("a config entry holding a group runner whose token GitLab now rejects (orphaned: 422) is not reset at every run", async () => {
+  await withSetup({ version: "17.11.2" }, async (gitlab, prefix) => {
+    const group = gitlab.addRunner({
+      runner_type: "group_type",
+      group_ids: [999],
+      description: SHELL_DESCRIPTION,
+      tag_list: [HOST, "main", "shell"],
+      run_untagged: false,
+    });
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    await prefix.writeFile(
+      "config.main.toml",
+      `[[runners]]\nname = "${SHELL_DESCRIPTION}"\nurl = "${gitlab.url}"\nid = ${group.id}\n` +
+        `token = "${group.token}"\nexecutor = "shell"\n`,
+    );
+    expectOk(await runCli(prefix), gitlab);
+    equal(gitlab.runner(group.id)!.token, group.token);
+    gitlab.clearRequests();
+    expectOk(await runCli(prefix), gitlab);
+    deepEqual(gitlab.mutations(), [], "the next run changes nothing");
+    gitlab.deleteRunner(group.id);
+    await assertConverged(gitlab, prefix, [SHELL_DESCRIPTION]);
+  });
+});
