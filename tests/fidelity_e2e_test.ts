@@ -95,3 +95,31 @@ Deno.test("a config entry holding a group runner whose token GitLab now rejects 
     await assertConverged(gitlab, prefix, [SHELL_DESCRIPTION]);
   });
 });
+
+Deno.test("429 with a Retry-After beyond --timeout: degraded start at once with the last good config, saying why", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    expectOk(await runCli(prefix), gitlab);
+    const before = await prefix.readOutput();
+    // What GitLab's runner-manager creation limit is said to answer (a guess: not found in source).
+    gitlab.addFault({
+      path: "/runners/verify",
+      kind: "status",
+      status: 429,
+      body: "Retry later\n",
+      headers: { "retry-after": "600" },
+      times: Infinity,
+    });
+    const started = Date.now();
+    const result = await runCli(prefix, ["--timeout", "120"]);
+    expectOk(result, gitlab);
+    ok(Date.now() - started < 20_000, "no sleeping into the budget");
+    match(result.stderr, /asks to retry in 600 s \(Retry-After\), more than the/);
+    match(result.stderr + result.stdout, /last good config/i);
+    equal(await prefix.readOutput(), before);
+  });
+});

@@ -259,6 +259,19 @@ export class Requester {
         () => this.#env.random(),
         DEFAULT_BACKOFF,
       );
+      // GitLab will not answer before the time it asked for: when that is beyond the budget,
+      // retrying (even after a capped wait) only burns the budget. End this GitLab's attempt now.
+      if (wait.source !== "backoff" && now + wait.requestedMs >= this.#deadline) {
+        throw new GitLabUnreachableError(
+          facts,
+          `GitLab asks to retry in ${seconds(wait.requestedMs)} (${
+            wait.source === "retry-after" ? "Retry-After" : "RateLimit-Reset"
+          }), more than the ${
+            seconds(this.#deadline - now)
+          } left of --timeout; last: ${lastReason}`,
+          lastStatus,
+        );
+      }
       if (now + wait.ms >= this.#deadline) {
         throw new GitLabUnreachableError(
           facts,

@@ -139,6 +139,18 @@ Deno.test("a single wait is capped at 60 s", async () => {
   assertEquals(t.env.clock.sleeps, [60_000]);
 });
 
+Deno.test("a Retry-After beyond what is left of the budget ends at once, even when capped waits would fit", async () => {
+  const env = testEnv();
+  // GitLab's throttles answer a Retry-After of the time left in their window (up to 600 s).
+  await using t = setup(() => text(429, "Retry later\n", { "retry-after": "600" }), {
+    env,
+    deadline: env.clock.now().getTime() + 120_000,
+  });
+  const error = await failure(t.req.send(GET), GitLabUnreachableError);
+  assertEquals([error.lastStatus, t.server.requests.length, env.clock.sleeps], [429, 1, []]);
+  match(error.message, /asks to retry in 600 s \(Retry-After\), more than the 120 s left/);
+});
+
 Deno.test("never waits past the deadline: fails at once with the last status", async () => {
   const env = testEnv();
   await using t = setup(() => text(429, "Retry later", { "retry-after": "30" }), {
@@ -147,7 +159,7 @@ Deno.test("never waits past the deadline: fails at once with the last status", a
   });
   const error = await failure(t.req.send(GET), GitLabUnreachableError);
   assertEquals([error.lastStatus, t.server.requests.length, env.clock.sleeps], [429, 1, []]);
-  match(error.message, /past the deadline/);
+  match(error.message, /more than the 10 s left of --timeout/);
 });
 
 Deno.test("a deadline already passed sends nothing", async () => {

@@ -25,6 +25,8 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
 /** A wait and where its length came from (for logs and tests). */
 export interface RetryWait {
   ms: number;
+  /** What the server asked for before the cap (`retry-after`, `ratelimit-reset`); else `ms`. */
+  requestedMs: number;
   source: "retry-after" | "ratelimit-reset" | "backoff";
 }
 
@@ -79,11 +81,14 @@ export function retryWait(
   const cap = (ms: number) => Math.min(ms, policy.maxWaitMs);
   if (headers && (status === 429 || status === 503)) {
     const after = parseRetryAfter(headers.get("retry-after"), nowMs);
-    if (after !== undefined) return { ms: cap(after), source: "retry-after" };
+    if (after !== undefined) return { ms: cap(after), requestedMs: after, source: "retry-after" };
   }
   if (headers && status === 429) {
     const reset = parseRateLimitReset(headers.get("ratelimit-reset"), nowMs);
-    if (reset !== undefined) return { ms: cap(reset), source: "ratelimit-reset" };
+    if (reset !== undefined) {
+      return { ms: cap(reset), requestedMs: reset, source: "ratelimit-reset" };
+    }
   }
-  return { ms: cap(backoffMs(attempt, random, policy)), source: "backoff" };
+  const ms = cap(backoffMs(attempt, random, policy));
+  return { ms, requestedMs: ms, source: "backoff" };
 }

@@ -47,27 +47,37 @@ Deno.test("retryWait: Retry-After first, then RateLimit-Reset (429 only), else b
   const reset = String(NOW / 1000 + 20);
   assertEquals(retryWait(429, h({ "retry-after": "9", "ratelimit-reset": reset }), 1, NOW, half), {
     ms: 9000,
+    requestedMs: 9000,
     source: "retry-after",
   });
   assertEquals(retryWait(429, h({ "ratelimit-reset": reset }), 1, NOW, half), {
     ms: 20_000,
+    requestedMs: 20_000,
     source: "ratelimit-reset",
   });
   assertEquals(retryWait(429, h({ "retry-after": "3600" }), 1, NOW, half), {
     ms: 60_000,
+    requestedMs: 3_600_000,
     source: "retry-after",
   });
   assertEquals(retryWait(503, h({ "retry-after": "4" }), 1, NOW, half), {
     ms: 4000,
+    requestedMs: 4000,
     source: "retry-after",
   });
   assertEquals(retryWait(503, h({ "ratelimit-reset": reset }), 2, NOW, half), {
     ms: 1000,
+    requestedMs: 1000,
     source: "backoff",
   });
   assertEquals(retryWait(502, h({ "retry-after": "4" }), 1, NOW, half), {
     ms: 500,
+    requestedMs: 500,
     source: "backoff",
   });
-  assertEquals(retryWait(undefined, undefined, 3, NOW, half), { ms: 2000, source: "backoff" });
+  assertEquals(retryWait(undefined, undefined, 3, NOW, half), {
+    ms: 2000,
+    requestedMs: 2000,
+    source: "backoff",
+  });
 });
