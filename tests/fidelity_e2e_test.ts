@@ -5,8 +5,8 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { assertConverged, ownRunners, sectionsOf } from "./support/e2e.ts";
-import { expectOk, HOST, runCli, withSetup } from "./support/harness.ts";
+import { HOST, runCli } from "./support/cli.ts";
+import { assertConverged, expectOk, ownRunners, sectionsOf, withSetup } from "./support/e2e.ts";
 
 const SHELL_DESCRIPTION = `${HOST} main shell Runner`;
 

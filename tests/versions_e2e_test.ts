@@ -7,8 +7,9 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { SUPPORTED_VERSIONS } from "./support/fake_gitlab/versions.ts";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
-import { assertConverged, ownRunners, sectionsOf } from "./support/e2e.ts";
-import { expectOk, HOST, type Prefix, runCli, withSetup } from "./support/harness.ts";
+import { HOST, runCli } from "./support/cli.ts";
+import { assertConverged, expectOk, ownRunners, sectionsOf, withSetup } from "./support/e2e.ts";
+import type { Prefix } from "./support/prefix.ts";
 
 const SHELL = (url: string) =>
   `url = "${url}"\nexecutor = "shell"\nmaintenance_note = "rack 12"\nmaximum_timeout = 7200\npaused = true\n`;
