@@ -123,3 +123,31 @@ Deno.test("429 with a Retry-After beyond --timeout: degraded start at once with 
     equal(await prefix.readOutput(), before);
   });
 });
+
+Deno.test("Admin Mode: an administrator's token without the admin_mode scope gets 403; the message names the scope", async () => {
+  await withSetup({ adminMode: true }, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    const result = await runCli(prefix);
+    equal(result.code, 4, result.stderr);
+    match(result.stderr, /Admin Mode enabled, the token also needs the `admin_mode` scope/);
+    equal(await prefix.readOutput(), undefined);
+    gitlab.state.pats.get(gitlab.tokens.adminPat)!.scopes.push("admin_mode");
+    expectOk(await runCli(prefix), gitlab);
+  });
+});
+
+Deno.test("a 404 from a wrong url (a /ci suffix) is told apart from an old GitLab by asking GET /version", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    const url = `${gitlab.url}/ci`;
+    await prefix.writeTemplate([{ url, personal_access_token: gitlab.tokens.adminPat }]);
+    await prefix.writeExecutor("shell", `url = "${url}"\nexecutor = "shell"\n`);
+    const result = await runCli(prefix);
+    equal(result.code, 4, result.stderr);
+    match(result.stderr, /is not GitLab's address: GET \/api\/v4\/version answered 404 too/);
+    ok(gitlab.requests.some((r) => r.path === "/ci/api/v4/version"));
+  });
+});

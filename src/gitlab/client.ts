@@ -74,21 +74,25 @@ export interface GitLabClientOptions {
   caFile?: string | undefined;
 }
 
+/**
+ * With Admin Mode enabled on the instance, an administrator's token acts as administrator only
+ * when it has the `admin_mode` scope (lib/api/api_guard.rb); otherwise these 403.
+ */
+const ADMIN_MODE = "; if the user is an administrator and the instance has Admin Mode " +
+  "enabled, the token also needs the `admin_mode` scope";
 const READ = { scopes: "`read_api` or `api`" };
 const WRITE = {
   scopes: "`api`",
-  who: "managing a runner needs an administrator's token, or one of " +
-    "a user who may update that runner",
+  who: "managing an instance runner needs an administrator's token" + ADMIN_MODE,
 };
 const LIST = {
   scopes: "`read_api` or `api`",
   who: "listing all runners (GET /runners/all) needs an " +
-    "administrator's (or auditor's) token",
+    "administrator's (or auditor's) token" + ADMIN_MODE,
 };
 const CREATE = {
   scopes: "`create_runner` or `api`",
-  who: "creating an instance runner needs an " +
-    "administrator's token",
+  who: "creating an instance runner needs an administrator's token" + ADMIN_MODE,
 };
 
 /** What {@link openClient} takes besides the configured GitLab and the runtime environment. */
@@ -133,6 +137,8 @@ export class GitLabClient implements Disposable {
    * either (Grape drops it), so pausing is sent as `active`.
    */
   #pausedField: boolean | undefined;
+  /** Whether a listing answered: then the url is right and a 404 means a missing endpoint. */
+  #listed = false;
 
   /** Creates a client; reads `caFile` now (throws {@link InputError} when it is unusable). */
   constructor(options: GitLabClientOptions) {
@@ -169,7 +175,17 @@ export class GitLabClient implements Disposable {
       parsed.set(page, runners);
       options.onPage?.(runners);
     };
-    const pages = await listAllPages(this.#req, spec, query, { onPage });
+    let pages: Page[];
+    try {
+      pages = await listAllPages(this.#req, spec, query, { onPage });
+    } catch (error) {
+      // GET /runners/all exists in every version: a 404 means the url is not GitLab's API root.
+      if (error instanceof GitLabApiError && error.status === 404) {
+        throw await this.#explain404(error, undefined);
+      }
+      throw error;
+    }
+    this.#listed = true;
     const byId = new Map<number, RunnerSummary>();
     for (const page of pages) {
       for (const runner of parsed.get(page) ?? []) {
@@ -236,6 +252,13 @@ export class GitLabClient implements Disposable {
     try {
       return this.#issued(spec, await this.#req.send(spec));
     } catch (error) {
+      if (error instanceof GitLabApiError && error.status === 404 && !this.#listed) {
+        // Without a listing that answered, a 404 may be a wrong url as well as an old GitLab.
+        throw await this.#explain404(error, {
+          since: "15.10",
+          Missing: UserRunnersApiMissingError,
+        });
+      }
       throw retyped(error, 404, UserRunnersApiMissingError);
     }
   }
@@ -332,6 +355,60 @@ export class GitLabClient implements Disposable {
     this.close();
   }
 
+  /**
+   * Tells "wrong url" from "this GitLab lacks the endpoint" after a 404, by asking
+   * `GET /version` (every version; lib/api/metadata.rb). A 404 there too: the url is not GitLab's
+   * API root. A version older than `endpoint.since`: the endpoint's typed "missing" error.
+   */
+  async #explain404(
+    error: GitLabApiError,
+    endpoint: { since: string; Missing: typeof UserRunnersApiMissingError } | undefined,
+  ): Promise<GitLabApiError> {
+    const spec: RequestSpec = {
+      method: "GET",
+      path: "/version",
+      pat: READ,
+      idempotent: true,
+      accept: [401, 403, 404],
+    };
+    let version: string | undefined;
+    let status: number;
+    try {
+      const reply = await this.#req.send(spec);
+      status = reply.status;
+      const json = parseJson(reply.text);
+      if (status === 200 && typeof json === "object" && json !== null) {
+        const v = (json as Record<string, unknown>).version;
+        if (typeof v === "string") version = v;
+      }
+    } catch {
+      return error;
+    }
+    const { request } = error;
+    if (version === undefined && status === 404) {
+      return new GitLabApiError(request, error.status, error.gitlabMessage, error.requestId, {
+        hint: `${request.baseUrl} is not GitLab's address: GET /api/v4/version answered 404 too ` +
+          "(a /ci or other path suffix, or a typo in the path?): set url in client_configs to " +
+          "the address GitLab's web UI is served on, e.g. https://gitlab.example.com",
+        cause: error,
+      });
+    }
+    if (version !== undefined && endpoint !== undefined && versionBefore(version, endpoint.since)) {
+      return new endpoint.Missing(request, error.status, error.gitlabMessage, error.requestId, {
+        hint: `GitLab ${version} has no ${request.method} ${request.path} (added in ` +
+          `${endpoint.since}): configure a registration_token for it, or upgrade GitLab`,
+        cause: error,
+      });
+    }
+    return new GitLabApiError(request, error.status, error.gitlabMessage, error.requestId, {
+      hint: version === undefined
+        ? `GET /api/v4/version answered ${status} as well; check url in client_configs`
+        : `GitLab ${version} answers at this url but not ${request.method} ${request.path}: ` +
+          "a proxy in front of GitLab may block that path",
+      cause: error,
+    });
+  }
+
   #learnShape(json: unknown): void {
     const has = hasPausedField(json);
     if (has !== undefined) this.#pausedField = has;
@@ -375,6 +452,14 @@ function creationBody(p: CreateRunnerParams): Record<string, unknown> {
     ...(p.maximum_timeout === undefined ? {} : { maximum_timeout: p.maximum_timeout }),
     ...(p.maintenance_note === undefined ? {} : { maintenance_note: p.maintenance_note }),
   };
+}
+
+/** Whether GitLab `version` ("15.9.3-ee") is older than `since` ("15.10"). */
+function versionBefore(version: string, since: string): boolean {
+  const parse = (v: string) => (/^(\d+)\.(\d+)/.exec(v) ?? []).slice(1).map(Number);
+  const [a = 0, b = 0] = parse(version);
+  const [c = 0, d = 0] = parse(since);
+  return a < c || (a === c && b < d);
 }
 
 function runnerId(id: number): number {

@@ -288,9 +288,14 @@ Deno.test("createRunner: POST /user/runners with the PAT and an instance_type bo
 
 Deno.test("createRunner: 404 route missing → UserRunnersApiMissingError; 502 → outcome unknown, not repeated", async () => {
   {
-    await using t = setup(() => json(404, { error: "404 Not Found" }));
+    // After a listing answered, the url is right: a 404 is an old GitLab, no /version asked.
+    await using t = setup((req) =>
+      req.path === "/runners/all" ? json(200, []) : json(404, { error: "404 Not Found" })
+    );
+    await t.client.listRunners([]);
     const error = await failure(t.client.createRunner(PARAMS), UserRunnersApiMissingError);
     ok(error instanceof GitLabApiError);
+    assertEquals(t.server.requests.map((r) => r.path), ["/runners/all", "/user/runners"]);
     assertEquals([error.status, error.gitlabMessage], [404, "404 Not Found"]);
     match(error.hint ?? "", /registration_token/);
   }
@@ -458,5 +463,21 @@ Deno.test("caFile: a GitLab with a private CA is trusted with it, and untrusted 
     ok(threw instanceof InputError);
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("createRunner 404 before any listing: GET /version tells an old GitLab from a wrong url", async () => {
+  const answers = (version: Response) => (req: { path: string }) =>
+    req.path === "/version" ? version : json(404, { error: "404 Not Found" });
+  {
+    await using t = setup(answers(json(200, { version: "15.9.3-ee", revision: "x" })));
+    const error = await failure(t.client.createRunner(PARAMS), UserRunnersApiMissingError);
+    match(error.hint ?? "", /GitLab 15.9.3-ee has no POST \/user\/runners \(added in 15.10\)/);
+  }
+  {
+    await using t = setup(answers(json(404, { error: "404 Not Found" })));
+    const error = await failure(t.client.createRunner(PARAMS), GitLabApiError);
+    assertEquals(error instanceof UserRunnersApiMissingError, false, "no fallback on a wrong url");
+    match(error.hint ?? "", /is not GitLab's address/);
   }
 });
