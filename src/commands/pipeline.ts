@@ -9,6 +9,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import {
   entryToken,
   type JournalEntry,
@@ -103,7 +104,9 @@ export async function readLocalState(
       `found ${journaled.length} token(s) journaled by an interrupted run in ${path}; adopting them`,
     );
   }
-  const systemId = await readSystemId(site.prefix);
+  const systemId = await readSystemId(dirname(site.outputFile), {
+    warn: (message) => env.logger.warn(message),
+  });
   return { local, localRunners, journalPath: path, systemId };
 }
 
