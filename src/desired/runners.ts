@@ -147,8 +147,34 @@ export function executorTags(
       );
     }
   }
-  candidates.push(...spec.extraTags.map((t) => t.trim()));
-  return { tags: dedupe(candidates), warnings };
+  candidates.push(...spec.extraTags);
+  const tags = dedupe(candidates.map(asGitLabStoresIt));
+  if (tags.length > MAX_TAGS) {
+    throw new InputError(
+      `${spec.file}: the runner would have ${tags.length} tags; GitLab allows at most ${MAX_TAGS} ` +
+        "per runner (Ci::Runner::TAG_LIST_MAX_LENGTH) and refuses the registration or update",
+      {
+        hint: "drop extra `tags`, `env_tags` or `facts` from this executor file (the host, " +
+          "instance and executor type tags always come first)",
+      },
+    );
+  }
+  return { tags, warnings };
+}
+
+/** GitLab's limit on tags per runner (`Ci::Runner::TAG_LIST_MAX_LENGTH`, app/models/ci/runner.rb). */
+export const MAX_TAGS = 50;
+
+/**
+ * A tag as GitLab's tag parser stores it (lib/gitlab/ci/tags/parser.rb, `TagList#clean!`):
+ * surrounding whitespace stripped, and a tag wholly in double or single quotes unquoted (then
+ * stripped again). Sending it already so keeps the desired tags equal to GitLab's, so a quoted
+ * tag does not cause a `PUT` at every run. Tags with a comma never get here (refused or skipped).
+ */
+export function asGitLabStoresIt(tag: string): string {
+  const trimmed = tag.trim();
+  const quoted = /^"(.*)"$/s.exec(trimmed) ?? /^'(.*)'$/s.exec(trimmed);
+  return quoted ? quoted[1]!.trim() : trimmed;
 }
 
 function dedupe(values: string[]): string[] {

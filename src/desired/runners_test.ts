@@ -1,5 +1,11 @@
 import { deepEqual as assertEquals, ok, throws } from "node:assert/strict";
-import { desiredRunners, executorTags, type HostFacts, isOwnedDescription } from "./runners.ts";
+import {
+  asGitLabStoresIt,
+  desiredRunners,
+  executorTags,
+  type HostFacts,
+  isOwnedDescription,
+} from "./runners.ts";
 import { detectCpu } from "./facts/cpu.ts";
 import { InputErrors } from "../inputs/problems.ts";
 import type { ExecutorSpec } from "../kernel/model.ts";
@@ -151,4 +157,27 @@ Deno.test("desiredRunners: schema failures of every executor are reported togeth
       return true;
     },
   );
+});
+
+Deno.test("tags: quoted and padded tags as GitLab's parser stores them, so they converge", () => {
+  assertEquals(asGitLabStoresIt(` "rack 12" `), "rack 12");
+  assertEquals(asGitLabStoresIt("'gpu'"), "gpu");
+  assertEquals(asGitLabStoresIt(`a"b`), `a"b`);
+  assertEquals(asGitLabStoresIt(`" x "`), "x");
+  const s = spec("shell", "shell", { extraTags: [`"gpu"`, "gpu", "'ib'"] });
+  assertEquals(executorTags(s, "main", env({})).tags, ["node7", "main", "shell", "gpu", "ib"]);
+});
+
+Deno.test("tags: more than 50 is refused before any request, naming the file and the rule", () => {
+  const extra = Array.from({ length: 48 }, (_, i) => `t${i}`);
+  const ok50 = spec("shell", "shell", { extraTags: extra.slice(0, 47) });
+  assertEquals(executorTags(ok50, "main", env({})).tags.length, 50);
+  const s = spec("shell", "shell", { extraTags: extra });
+  throws(() => executorTags(s, "main", env({})), (e: Error) => {
+    ok(
+      /shell\.toml: the runner would have 51 tags; GitLab allows at most 50/.test(e.message),
+      e.message,
+    );
+    return true;
+  });
 });
