@@ -151,3 +151,27 @@ Deno.test("a 404 from a wrong url (a /ci suffix) is told apart from an old GitLa
     ok(gitlab.requests.some((r) => r.path === "/ci/api/v4/version"));
   });
 });
+
+Deno.test("a config token that is a variable reference ($VAR, gitlab-runner 18.10+) is never verified or reset, and kept as written", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    expectOk(await runCli(prefix), gitlab);
+    const [runner] = ownRunners(gitlab);
+    const text = (await prefix.readOutput())!.replace(
+      /token = "[^"]+"/,
+      'token = "${RUNNER_TOKEN}"',
+    );
+    await prefix.writeFile("config.main.toml", text);
+    gitlab.clearRequests();
+    expectOk(await runCli(prefix), gitlab);
+    deepEqual(gitlab.mutations(), [], "no reset, no registration");
+    ok(!gitlab.requests.some((r) => r.path === "/runners/verify"), "not verified as a literal");
+    const [section] = sectionsOf(await prefix.readOutput());
+    equal(section!.token, "${RUNNER_TOKEN}");
+    equal(section!.id, runner!.id);
+  });
+});

@@ -43,6 +43,14 @@ const EXAMPLE = 'Write the GitLab base URL, e.g. url = "https://gitlab.example.c
 export function checkGitLabUrl(url: string): UrlProblem | undefined {
   if (url === "") return { what: "is empty", hint: EXAMPLE };
   if (/\s/.test(url)) return { what: "contains whitespace", hint: EXAMPLE };
+  if (url.includes("$")) {
+    return {
+      what: "contains `$`: gitlab-runner 18.10 and later expands $NAME and ${NAME} in a " +
+        "runner's url with Go's os.ExpandEnv (common/config.go; an unset variable becomes empty " +
+        "and `$$` is no escape), so it would talk to another address than register-runner",
+      hint: "Write the URL literally, without `$`.",
+    };
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -34,6 +34,8 @@ Deno.test("checkGitLabUrl: refuses what gitlab-runner or GitLab would not take",
     ["https://gitlab.example.com/#top", /fragment/],
     ["https://gitlab.example.com/api/v4/", /points at the API/],
     ["https://gitlab.example.com /", /whitespace/],
+    ["https://${GITLAB_HOST}", /contains `\$`: gitlab-runner 18.10 and later expands/],
+    ["https://gitlab.example.com/$PATH", /os.ExpandEnv/],
   ];
   for (const [url, expected] of cases) {
     assert.match(checkGitLabUrl(url)?.what ?? "ok", expected, url);

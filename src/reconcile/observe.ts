@@ -18,6 +18,7 @@
  */
 
 import { isOwnedDescription } from "../desired/runners.ts";
+import { isVariableReference } from "./planner.ts";
 import { GitLabApiError } from "../kernel/errors.ts";
 import type { GitLabClient, RunnerDetails, RunnerSummary } from "../gitlab/client.ts";
 import type { LocalRunner, Observation, ObservedRunner, TokenCheck } from "../kernel/model.ts";
@@ -42,10 +43,13 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
   // Started first: the listing heads the pool's queue, and details reads hang off it.
   const owned = input.canList ? listOwned(input) : Promise.resolve(undefined);
   const checks = Promise.all(
-    input.local.filter((l) => l.token !== undefined).map(async (l) => {
-      const check = await client.verifyRunner(l.token!.token, input.systemId);
-      return [l.index, check] as [number, TokenCheck];
-    }),
+    // A token gitlab-runner would expand ($VAR) is not verified as a literal.
+    input.local.filter((l) => l.token !== undefined && !isVariableReference(l.token)).map(
+      async (l) => {
+        const check = await client.verifyRunner(l.token!.token, input.systemId);
+        return [l.index, check] as [number, TokenCheck];
+      },
+    ),
   );
   const [tokenChecks, listed] = await Promise.all([checks, owned]);
   return {

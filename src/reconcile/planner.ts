@@ -91,6 +91,39 @@ export interface PlanInput {
   credentials: Credentials;
 }
 
+/**
+ * Whether gitlab-runner (18.10+) would expand this config.toml token: `os.ExpandEnv` in
+ * common/config.go replaces `$NAME`, `${…}` and the one-character names (`$$`, `$1` …). Such a
+ * token is the operator's choice: never verified or reset as a literal, kept as written.
+ */
+export function isVariableReference(token: RunnerToken | undefined): boolean {
+  return token !== undefined && /\$(\{|[A-Za-z0-9_*#$@!?-])/.test(token.token.reveal());
+}
+
+/** The step for a local entry whose token is a variable reference: kept as it is. */
+function keepReference(
+  d: DesiredRunner,
+  local: LocalRunner & { token: RunnerToken },
+  o: ObservedRunner | undefined,
+): RunnerStep {
+  const update = o ? diffAttributes(d, o) : undefined;
+  return {
+    action: "keep",
+    desired: d,
+    runnerId: o?.id ?? local.id,
+    local,
+    token: local.token,
+    ...(update ? { update } : {}),
+  };
+}
+
+/** Whether `local` holds a token that is a variable reference. */
+function holdsReference(
+  local: LocalRunner | undefined,
+): local is LocalRunner & { token: RunnerToken } {
+  return local !== undefined && isVariableReference(local.token);
+}
+
 /** Computes what to do with one GitLab. Pure and deterministic. */
 export function planClient(input: PlanInput): ClientPlan {
   const { observation } = input;
@@ -146,6 +179,7 @@ function planWithoutListing(ctx: PlanContext): Omit<ClientPlan, "clientKey"> {
   const warnings: string[] = [];
   const steps = desired.map((d): RunnerStep => {
     const l = ctx.localFor.get(d.key);
+    if (holdsReference(l)) return keepReference(d, l, undefined);
     const ok = verified(ctx, l);
     if (ok) {
       return {
@@ -170,7 +204,7 @@ function planWithoutListing(ctx: PlanContext): Omit<ClientPlan, "clientKey"> {
   });
   const used = new Set([...ctx.localFor.values()].map((l) => l.index));
   const deletions = local.flatMap((l): Deletion[] => {
-    if (used.has(l.index) || !l.token) return [];
+    if (used.has(l.index) || !l.token || isVariableReference(l.token)) return [];
     if (observation.tokenChecks.get(l.index)?.status !== "valid") return [];
     return [{
       by: "token",
@@ -281,6 +315,7 @@ function stepWithListing(
   owned: ObservedRunner[],
 ): RunnerStep {
   const local = ctx.localFor.get(d.key);
+  if (holdsReference(local)) return keepReference(d, local, o);
   if (!o) {
     const other = local && otherTypeOf(local, ctx.input.observation);
     return {
