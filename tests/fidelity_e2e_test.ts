@@ -175,3 +175,40 @@ Deno.test("a config token that is a variable reference ($VAR, gitlab-runner 18.1
     equal(section!.id, runner!.id);
   });
 });
+
+Deno.test("verify creates the runner manager with the capabilities gitlab-runner 19.3 would record (newest GitLab)", async () => {
+  await withSetup({ version: "newest" }, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    await prefix.writeFile(".runner_system_id", "s_0123456789ab");
+    const bin = await Deno.makeTempDir();
+    await Deno.writeTextFile(
+      `${bin}/gitlab-runner`,
+      "#!/bin/sh\nprintf 'Version:      19.3.0\\nGit revision: d79f3e7b\\n'\n",
+      { mode: 0o755 },
+    );
+    const env = { PATH: `${bin}:${Deno.env.get("PATH") ?? ""}` };
+    try {
+      expectOk(await runCli(prefix, [], env), gitlab);
+      // A reinstalled host: the manager rows are gone, the config stays.
+      const [runner] = ownRunners(gitlab);
+      gitlab.updateRunner(runner!.id, { managers: [], manager_rows: {} });
+      gitlab.clearRequests();
+      expectOk(await runCli(prefix, [], env), gitlab);
+      const verify = gitlab.requests.filter((r) => r.path === "/runners/verify");
+      equal(verify.length, 1, "one verify per token, as before");
+      const row = gitlab.runner(runner!.id)!.manager_rows["s_0123456789ab"]!;
+      equal(row.runtime_features.cancel_gracefully, true, "after_script runs on cancel");
+      equal(row.runtime_features.image, false, "the shell executor runs no images");
+      deepEqual(
+        [row.info.version, row.info.revision, row.info.executor, row.info.shell],
+        ["19.3.0", "d79f3e7b", "shell", "bash"],
+      );
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  });
+});

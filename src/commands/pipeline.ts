@@ -17,6 +17,8 @@ import {
   TokenJournal,
 } from "../runner_config/journal.ts";
 import { desiredRunners } from "../desired/runners.ts";
+import { readGitLabRunnerVersion, type RunnerBinary } from "../desired/facts/gitlab_runner.ts";
+import { type RunnerInfo, runnerInfo } from "../gitlab/runner_info.ts";
 import type { RuntimeEnv } from "../kernel/env.ts";
 import { GitLabUnreachableError } from "../kernel/errors.ts";
 import { type GitLabClient, openClient } from "../gitlab/client.ts";
@@ -60,6 +62,8 @@ export interface LocalState {
   journalPath: string;
   /** The host's gitlab-runner `system_id`, if known. */
   systemId: string | undefined;
+  /** The `info` gitlab-runner would send with a local runner's verify, where its executor is known. */
+  infoFor?: ((local: LocalRunner) => RunnerInfo | undefined) | undefined;
 }
 
 /** The local state plus the runners this host wants. */
@@ -137,7 +141,27 @@ export async function readPlanningState(
 ): Promise<PlanningState> {
   const state = await readLocalState(site, options, loadConfig);
   const desired = await readDesired(site, options, warnings);
-  return { ...state, desired };
+  const binary = state.localRunners.some((l) => l.token !== undefined)
+    ? await readGitLabRunnerVersion(options.env.getEnv("PATH"))
+    : undefined;
+  return { ...state, desired, infoFor: infoForLocal(desired, binary) };
+}
+
+/**
+ * The `info` for a local runner's verify: what gitlab-runner 19.3 would send for the executor
+ * file the entry belongs to (matched by name, as the planner matches it).
+ */
+function infoForLocal(
+  desired: DesiredRunner[],
+  binary: RunnerBinary | undefined,
+): (local: LocalRunner) => RunnerInfo | undefined {
+  return (local) => {
+    const d = desired.find((r) => r.description === local.name) ??
+      desired.find((r) => local.name !== undefined && r.formerDescriptions.includes(local.name));
+    if (d === undefined) return undefined;
+    const shell = typeof d.runnerKeys.shell === "string" ? d.runnerKeys.shell : undefined;
+    return runnerInfo(d.executor, shell, binary);
+  };
 }
 
 /** The local runners that belong to one GitLab. */
@@ -181,6 +205,7 @@ export function observeEachClient<T>(
         local,
         systemId: state.systemId,
         canList: client.personalAccessToken !== undefined,
+        infoFor: state.infoFor,
       });
       return await work({ client, api, local, observation });
     } finally {

@@ -30,6 +30,7 @@ import type {
   RunnerSummary,
   UpdateRunnerAttrs,
 } from "./types.ts";
+import type { RunnerInfo } from "./runner_info.ts";
 import { hasPausedField, issuedToken, runnerDetails, runnerSummary, tokenCheck } from "./wire.ts";
 
 export { OutcomeUnknownError, RegistrationDisabledError, UserRunnersApiMissingError };
@@ -217,9 +218,11 @@ export class GitLabClient implements Disposable {
    * Whether GitLab accepts a runner token (`POST /runners/verify`). 403 (unknown or expired) and
    * 422 "Runner is orphaned" mean invalid; other errors are thrown.
    */
-  async verifyRunner(token: Secret, systemId?: string): Promise<TokenCheck> {
+  async verifyRunner(token: Secret, systemId?: string, info?: RunnerInfo): Promise<TokenCheck> {
     const body: Record<string, unknown> = { token };
     if (systemId !== undefined) body.system_id = systemId;
+    // Not a declared param, but the heartbeat reads it (see runner_info.ts).
+    if (info !== undefined) body.info = info;
     const spec: RequestSpec = {
       method: "POST",
       path: "/runners/verify",

@@ -21,6 +21,7 @@ import { isOwnedDescription } from "../desired/runners.ts";
 import { isVariableReference } from "./planner.ts";
 import { GitLabApiError } from "../kernel/errors.ts";
 import type { GitLabClient, RunnerDetails, RunnerSummary } from "../gitlab/client.ts";
+import type { RunnerInfo } from "../gitlab/runner_info.ts";
 import type { LocalRunner, Observation, ObservedRunner, TokenCheck } from "../kernel/model.ts";
 
 /** What {@link observeClient} needs. */
@@ -35,6 +36,8 @@ export interface ObserveInput {
   systemId: string | undefined;
   /** False when there is no personal access token: the runners cannot be listed. */
   canList: boolean;
+  /** The `info` gitlab-runner would send for a local runner (see `src/gitlab/runner_info.ts`). */
+  infoFor?: ((local: LocalRunner) => RunnerInfo | undefined) | undefined;
 }
 
 /** Observes one GitLab. Throws the client's typed errors (the first one to happen). */
@@ -46,7 +49,7 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
     // A token gitlab-runner would expand ($VAR) is not verified as a literal.
     input.local.filter((l) => l.token !== undefined && !isVariableReference(l.token)).map(
       async (l) => {
-        const check = await client.verifyRunner(l.token!.token, input.systemId);
+        const check = await client.verifyRunner(l.token!.token, input.systemId, input.infoFor?.(l));
         return [l.index, check] as [number, TokenCheck];
       },
     ),
