@@ -188,7 +188,7 @@ export function observeEachClient<T>(
   options: PipelineOptions,
   work: (observed: ObservedClient) => Promise<T>,
 ): Promise<PromiseSettledResult<T>[]> {
-  const deadline = options.env.clock.now().getTime() + options.timeoutMs;
+  const deadline = options.env.clock.monotonic() + options.timeoutMs;
   return Promise.allSettled(site.clients.map(async (client) => {
     const local = localOf(client, state.localRunners);
     const api = openClient(client, options.env, {

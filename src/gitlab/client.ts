@@ -67,7 +67,7 @@ export interface GitLabClientOptions {
   concurrency?: number | undefined;
   /** Per-attempt timeout. Default 20 000 ms. */
   requestTimeoutMs?: number | undefined;
-  /** Epoch ms from `env.clock`: the overall budget for all requests and retries. */
+  /** On `env.clock.monotonic()`: the overall budget for all requests and retries. */
   deadline?: number | undefined;
   /** Attempts per request, the first included. Default 5. */
   maxAttempts?: number | undefined;
@@ -140,15 +140,28 @@ export class GitLabClient implements Disposable {
   #pausedField: boolean | undefined;
   /** Whether a listing answered: then the url is right and a 404 means a missing endpoint. */
   #listed = false;
+  /** Keeps no idle connection: each non-idempotent request gets a connection of its own. */
+  readonly #oneShot: Deno.HttpClient;
 
   /** Creates a client; reads `caFile` now (throws {@link InputError} when it is unusable). */
   constructor(options: GitLabClientOptions) {
     this.#clock = options.env.clock;
     this.#http = httpClient(options.caFile);
     try {
-      this.#req = new Requester({ ...options, httpClient: this.#http });
+      this.#oneShot = httpClient(options.caFile, { poolMaxIdlePerHost: 0 });
     } catch (error) {
       this.#http.close();
+      throw error;
+    }
+    try {
+      this.#req = new Requester({
+        ...options,
+        httpClient: this.#http,
+        oneShotHttpClient: this.#oneShot,
+      });
+    } catch (error) {
+      this.#http.close();
+      this.#oneShot.close();
       throw error;
     }
   }
@@ -351,6 +364,7 @@ export class GitLabClient implements Disposable {
   /** Releases the connections. */
   close(): void {
     this.#http.close();
+    this.#oneShot.close();
   }
 
   /** Same as {@link close}. */
@@ -470,8 +484,11 @@ function runnerId(id: number): number {
   return id;
 }
 
-function httpClient(caFile: string | undefined): Deno.HttpClient {
-  if (caFile === undefined) return Deno.createHttpClient({});
+function httpClient(
+  caFile: string | undefined,
+  pool: Deno.CreateHttpClientOptions = {},
+): Deno.HttpClient {
+  if (caFile === undefined) return Deno.createHttpClient({ ...pool });
   let pem: string;
   try {
     pem = Deno.readTextFileSync(caFile);
@@ -481,7 +498,7 @@ function httpClient(caFile: string | undefined): Deno.HttpClient {
     });
   }
   try {
-    return Deno.createHttpClient({ caCerts: [pem] });
+    return Deno.createHttpClient({ ...pool, caCerts: [pem] });
   } catch (error) {
     throw new InputError(
       `ca_file ${caFile} is not a usable PEM bundle: ${(error as Error).message}`,

@@ -82,6 +82,8 @@ Deno.test("listRunners: x-total-pages → the other pages concurrently, through 
     }
     return json(200, runners(page * 10, page * 10 + 1), {
       "x-total-pages": "5",
+      "x-total": "10",
+      "x-per-page": "2",
       "x-next-page": page < 5 ? `${page + 1}` : "",
     });
   }, { concurrency: 2 });

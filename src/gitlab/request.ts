@@ -84,17 +84,36 @@ export interface RequesterOptions {
    * created, at most {@link MAX_ATTEMPT_TIMEOUT_MS} — so one hung connection leaves time to retry.
    */
   requestTimeoutMs?: number | undefined;
-  /** Epoch ms (from `env.clock`) after which no attempt starts and no wait ends. */
+  /**
+   * On `env.clock.monotonic()`: after it no attempt starts, no wait ends, and every request in
+   * flight is aborted (a hard bound on the whole run, queueing for the pool included).
+   */
   deadline?: number | undefined;
   /** Attempts per request, the first included. Default 5. */
   maxAttempts?: number | undefined;
   /** The fetch client (connection pool, CA certificates); default: fetch's own. */
   httpClient?: Deno.HttpClient | undefined;
+  /**
+   * The fetch client for requests that are not safe to repeat: it must keep no idle connection
+   * (`poolMaxIdlePerHost: 0`), so each such request opens a connection of its own. On a reused
+   * keep-alive connection that the server closes just as the request goes out, `fetch` re-sends
+   * the request by itself on a new one, which for `POST /user/runners` creates a second runner.
+   * Default: `httpClient` (for tests that drive a requester directly).
+   */
+  oneShotHttpClient?: Deno.HttpClient | undefined;
+  /** Largest reply body read, in bytes; default {@link MAX_REPLY_BYTES}. */
+  maxReplyBytes?: number | undefined;
 }
 
 type Attempt =
   | { kind: "reply"; status: number; headers: Headers; text: string }
   | { kind: "failure"; reason: string; sent: boolean; tls: boolean };
+
+/**
+ * The largest reply body read by default: 8 MiB, hundreds of times a full page of 100 runners.
+ * A longer reply is cut off while it streams in (never buffered whole) and fails the attempt.
+ */
+export const MAX_REPLY_BYTES = 8 * 1024 * 1024;
 
 /** The longest a single attempt may take by default. */
 export const MAX_ATTEMPT_TIMEOUT_MS = 20_000;
@@ -121,6 +140,8 @@ export class Requester {
   readonly #deadline: number;
   readonly #maxAttempts: number;
   readonly #http: Deno.HttpClient | undefined;
+  readonly #oneShot: Deno.HttpClient | undefined;
+  readonly #maxReplyBytes: number;
 
   /** Creates a requester; nothing is sent until {@link send}. */
   constructor(options: RequesterOptions) {
@@ -132,9 +153,11 @@ export class Requester {
     this.#pool = new Pool(options.concurrency ?? 8);
     this.#deadline = options.deadline ?? Infinity;
     this.#timeoutMs = options.requestTimeoutMs ??
-      defaultAttemptTimeout(this.#deadline - this.#env.clock.now().getTime());
+      defaultAttemptTimeout(this.#deadline - this.#env.clock.monotonic());
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#http = options.httpClient;
+    this.#oneShot = options.oneShotHttpClient ?? options.httpClient;
+    this.#maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
   }
 
   /** Remembers a secret (e.g. a token GitLab just issued) so that later messages redact it too. */
@@ -203,8 +226,16 @@ export class Requester {
         throw new GitLabUnreachableError(facts, clean(`the deadline passed ${after}`), lastStatus);
       }
       const started = performance.now();
-      const timeoutMs = Math.min(this.#timeoutMs, remaining);
-      const result = await this.#pool.run(() => this.#attempt(url, init, timeoutMs));
+      // The time left is measured again once the pool lets the attempt start: waiting for a free
+      // slot counts against the deadline too.
+      const result = await this.#pool.run(() =>
+        this.#attempt(
+          url,
+          init,
+          Math.min(this.#timeoutMs, this.#deadline - this.#now()),
+          spec.idempotent ? this.#http : this.#oneShot,
+        )
+      );
       const ms = Math.round(performance.now() - started);
       const shown = result.kind === "reply" ? String(result.status) : `failed (${result.reason})`;
       this.#env.logger.debug(
@@ -250,17 +281,17 @@ export class Requester {
         );
       }
       const headers = result.kind === "reply" ? result.headers : undefined;
-      const now = this.#now();
       const wait = retryWait(
         lastStatus,
         headers,
         attempt,
-        now,
+        this.#env.clock.now().getTime(), // an HTTP date in Retry-After is wall-clock time
         () => this.#env.random(),
         DEFAULT_BACKOFF,
       );
       // GitLab will not answer before the time it asked for: when that is beyond the budget,
       // retrying (even after a capped wait) only burns the budget. End this GitLab's attempt now.
+      const now = this.#now();
       if (wait.source !== "backoff" && now + wait.requestedMs >= this.#deadline) {
         throw new GitLabUnreachableError(
           facts,
@@ -292,7 +323,7 @@ export class Requester {
   }
 
   #now(): number {
-    return this.#env.clock.now().getTime();
+    return this.#env.clock.monotonic();
   }
 
   #url(spec: RequestSpec): string {
@@ -314,17 +345,37 @@ export class Requester {
     return init;
   }
 
-  async #attempt(url: string, init: RequestInit, timeoutMs: number): Promise<Attempt> {
+  async #attempt(
+    url: string,
+    init: RequestInit,
+    timeoutMs: number,
+    client: Deno.HttpClient | undefined,
+  ): Promise<Attempt> {
+    if (timeoutMs <= 0) {
+      const reason = "the deadline passed while waiting for a free connection";
+      return { kind: "failure", reason, sent: false, tls: false };
+    }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
       const response = await fetch(url, {
         ...init,
         signal: controller.signal,
-        ...(this.#http ? { client: this.#http } : {}),
+        ...(client ? { client } : {}),
       });
       // The body is read under the same timeout: a reply that stalls mid-body times out too.
-      const text = await response.text();
+      const text = await readCapped(response, this.#maxReplyBytes);
+      if (text === undefined) {
+        controller.abort();
+        return {
+          kind: "failure",
+          reason: `the reply (${response.status}) is longer than ${
+            mib(this.#maxReplyBytes)
+          }, far more than GitLab sends: not read`,
+          sent: true,
+          tls: false,
+        };
+      }
       return { kind: "reply", status: response.status, headers: response.headers, text };
     } catch (error) {
       if (controller.signal.aborted) {
@@ -380,6 +431,43 @@ export class Requester {
       hint === undefined ? {} : { hint: clean(hint) },
     );
   }
+}
+
+/**
+ * The body as UTF-8 text, read chunk by chunk and given up (the stream cancelled) as soon as it
+ * passes `max` bytes: undefined then. A `Content-Length` over `max` is refused before reading.
+ */
+async function readCapped(response: Response, max: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > max) {
+    await response.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 102.4) / 10} MiB` : `${bytes} bytes`;
 }
 
 function seconds(ms: number): string {

@@ -441,7 +441,7 @@ Deno.test("default per-attempt timeout: a third of the budget, at most 20 s", as
     i === 1
       ? new Promise<Response>((r) => setTimeout(() => r(json(200, [])), 1500))
       : json(200, []);
-  await using t = setup(hang, { env, deadline: Date.now() + 3000 });
+  await using t = setup(hang, { env, deadline: systemClock.monotonic() + 3000 });
   const started = performance.now();
   const reply = await t.req.send(GET);
   assertEquals([reply.attempts, t.server.requests.length], [2, 2]);

@@ -23,10 +23,17 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
-/** Time, injectable so retry and expiry logic is tested without sleeping. */
+/**
+ * Time, injectable so retry and expiry logic is tested without sleeping. Two clocks: the wall
+ * clock ({@link Clock.now}) only for timestamps people read and compare with other hosts, and a
+ * monotonic one ({@link Clock.monotonic}) for every deadline, timeout and wait, so that a wall
+ * clock stepped by NTP at boot cannot make a run time out at once or wait for hours.
+ */
 export interface Clock {
-  /** The current time. */
+  /** The current wall-clock time. */
   now(): Date;
+  /** Milliseconds on a clock that never jumps (arbitrary origin); only differences mean anything. */
+  monotonic(): number;
   /** Resolves after `ms` milliseconds. */
   sleep(ms: number): Promise<void>;
 }
@@ -51,5 +58,6 @@ export interface RuntimeEnv {
 /** The real clock. */
 export const systemClock: Clock = {
   now: () => new Date(),
+  monotonic: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };

@@ -56,9 +56,9 @@ export async function acquireLock(
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
   try {
-    const start = clock.now().getTime();
+    const start = clock.monotonic();
     while (!(await file.tryLock(true))) {
-      const waited = clock.now().getTime() - start;
+      const waited = Math.round(clock.monotonic() - start);
       if (waited >= timeoutMs) throw await lockedError(path, waited);
       await clock.sleep(Math.min(POLL_MS, timeoutMs - waited));
     }

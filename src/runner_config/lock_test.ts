@@ -13,6 +13,7 @@ function fakeClock(): Clock & { slept: number[] } {
   return {
     slept,
     now: () => new Date(now),
+    monotonic: () => now,
     sleep: async (ms) => {
       slept.push(ms);
       now += ms;

@@ -24,6 +24,11 @@ export class FakeClock implements Clock {
     return new Date(this.#now);
   }
 
+  /** The fake time too: it moves with the sleeps (a test may step {@link now} apart from it). */
+  monotonic(): number {
+    return this.#now;
+  }
+
   /** Records the sleep, advances the time, returns at once. */
   sleep(ms: number): Promise<void> {
     this.sleeps.push(ms);
