@@ -5,10 +5,17 @@
  * @module
  */
 
+import type { Hostile } from "./hostile.ts";
 import { json, reasonPhrase, throttled } from "./responses.ts";
 
 /** What a fault does to a matching request. */
-export type FaultKind = "status" | "throttle" | "drop-after-act" | "drop-before-act" | "delay";
+export type FaultKind =
+  | "status"
+  | "throttle"
+  | "drop-after-act"
+  | "drop-before-act"
+  | "delay"
+  | "hostile";
 
 /**
  * A fault. It matches a request when `method` (case-insensitive) and `path` match; a missing
@@ -29,8 +36,12 @@ export interface Fault {
    * - `throttle`: Rack::Attack's 429 (`Retry later`, RateLimit headers, `Retry-After` = the
    *   seconds left in a `periodSeconds` window) and do nothing else.
    * - `delay`: wait `delayMs`, then handle the request normally.
+   * - `hostile`: the reply `hostile` describes (see `hostile.ts`); `trickle` and `rewrite` act
+   *   on the request first, the others do not.
    */
   kind: FaultKind;
+  /** For `hostile`: what the reply does. */
+  hostile?: Hostile;
   /** For `status`: the HTTP status. Default 503. */
   status?: number;
   /**

@@ -60,6 +60,12 @@ export interface BehaviourOptions {
   gitlabVersion: string;
   /** The server's notion of "now" (token expiry, `contacted_at`, status). Default: real time. */
   clock: () => Date;
+  /**
+   * Hostile mode: a request arriving on a keep-alive connection that already carried one is
+   * acted on, then its connection is closed without a reply (as a server that closes idle
+   * connections just as a request goes out). Default false.
+   */
+  closeReusedConnections: boolean;
 }
 
 /** Options for {@link startFakeGitLab}. */
@@ -87,6 +93,7 @@ export const DEFAULT_OPTIONS: Readonly<BehaviourOptions> = Object.freeze({
   omitTotals: false,
   latencyMs: 0,
   clock: () => new Date(),
+  closeReusedConnections: false,
   ...(optionsForVersion(DEFAULT_VERSION) as VersionOptions),
 });
 

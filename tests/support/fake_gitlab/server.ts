@@ -22,6 +22,7 @@ import {
   initialOptions,
   mergeOptions,
 } from "./options.ts";
+import { hostileResponse } from "./hostile.ts";
 import { flatQuery, MALFORMED_BODY, type Params, parsePairs, readBody } from "./params.ts";
 import { type ConnectionStats, DropRelay } from "./proxy.ts";
 import { grapeError, json } from "./responses.ts";
@@ -36,6 +37,7 @@ import {
 } from "./state.ts";
 
 export type { Fault, FaultKind } from "./faults.ts";
+export type { Hostile, HostileKind } from "./hostile.ts";
 export type { BehaviourOptions, FakeGitLabOptions } from "./options.ts";
 export { optionsForVersion } from "./options.ts";
 export { NEWEST_VERSION, SUPPORTED_VERSIONS, VERSION_TABLE } from "./versions.ts";
@@ -131,6 +133,8 @@ export class FakeGitLab {
   readonly #closing = new AbortController();
   /** Requests not yet fully answered, by the relay connection's upstream port. */
   readonly #busy = new Map<number, number>();
+  /** Requests received, by the relay connection's upstream port (for `closeReusedConnections`). */
+  readonly #served = new Map<number, number>();
   #closed: Promise<void> | undefined;
   #gate: Gate | undefined;
   /** Requests whose handler has not returned yet (a killed client does not stop them). */
@@ -345,6 +349,8 @@ export class FakeGitLab {
   }
 
   async #handle(req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>): Promise<Response> {
+    const reused = (this.#served.get(info.remoteAddr.port) ?? 0) > 0;
+    this.#served.set(info.remoteAddr.port, (this.#served.get(info.remoteAddr.port) ?? 0) + 1);
     this.#track(info);
     const url = new URL(req.url);
     const method = req.method.toUpperCase();
@@ -365,7 +371,10 @@ export class FakeGitLab {
     if (await this.#held(record, "arrived")) return new Response(null, { status: 503 });
     await sleep(this.#options.latencyMs, this.#closing.signal);
 
-    const fault = this.#faults.take(method, path);
+    let fault = this.#faults.take(method, path);
+    if (fault === undefined && reused && this.#options.closeReusedConnections) {
+      fault = { kind: "drop-after-act" };
+    }
     if (fault !== undefined) record.fault = fault.kind;
     if (fault?.kind === "delay") await sleep(fault.delayMs ?? 1000, this.#closing.signal);
     if (this.#closing.signal.aborted) {
@@ -375,6 +384,14 @@ export class FakeGitLab {
       return this.#finish(record, faultResponse(fault, this.#options.clock()));
     }
     if (fault?.kind === "drop-before-act") return this.#drop(info);
+    const hostile = fault?.kind === "hostile" ? fault.hostile : undefined;
+    const hostileRequest = { url, headers: req.headers, params };
+    if (hostile && hostile.kind !== "trickle" && hostile.kind !== "rewrite") {
+      const reply = await hostileResponse(hostile, hostileRequest, () => {
+        throw new Error("not acted");
+      }, this.#closing.signal);
+      return this.#finish(record, reply);
+    }
 
     let response: Response;
     if (body === null) {
@@ -400,6 +417,10 @@ export class FakeGitLab {
         await response.body?.cancel();
         return new Response(null, { status: 503 });
       }
+    }
+    if (hostile) {
+      const real = response;
+      response = await hostileResponse(hostile, hostileRequest, () => real, this.#closing.signal);
     }
     if (fault?.kind === "drop-after-act") {
       record.status = response.status;
