@@ -24,3 +24,25 @@ Deno.test("a server closing reused keep-alive connections never gets a creation 
     equal(countRequests(gitlab, "POST", "/user/runners"), names.length, "one POST per runner");
   });
 });
+
+Deno.test("--timeout is a hard bound: 24 runners at 0.8 s latency, --timeout 3", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);
+    const write = async (tag: string) => {
+      for (let i = 0; i < 24; i++) {
+        const body = `url = "${gitlab.url}"\nexecutor = "shell"\ntags = ["${tag}"]\n`;
+        await prefix.writeExecutor(`e${i}`, body);
+      }
+    };
+    await write("a");
+    expectOk(await runCli(prefix), gitlab);
+    await write("b"); // every runner needs an update now
+    gitlab.setOptions({ latencyMs: 800 });
+    const started = performance.now();
+    const result = await runCli(prefix, ["--timeout", "3", "--strict"]);
+    const took = performance.now() - started;
+    ok(took < 4000, `the run took ${Math.round(took)} ms`);
+    equal(result.code, 5, result.stderr);
+    match(result.stderr, /deadline|within/);
+  });
+});
