@@ -11,7 +11,7 @@ import { type CliOptions, commandOf, parseCli, wantsJsonOutput } from "./src/cli
 import { helpText } from "./src/cli/help.ts";
 import { errorDocument } from "./src/commands/documents.ts";
 import { documentContext, runCommand } from "./src/commands/run.ts";
-import { type RuntimeEnv, systemClock } from "./src/kernel/env.ts";
+import { type Clock, type RuntimeEnv, systemClock } from "./src/kernel/env.ts";
 import { createLogger, formatBlock } from "./src/kernel/log.ts";
 import { errorFields, exitCodeOf, formatError } from "./src/commands/report.ts";
 import { VERSION } from "./src/kernel/version.ts";
@@ -66,7 +66,11 @@ async function recordMetrics(
   }
 }
 
-async function main(args: string[]): Promise<number> {
+/**
+ * Runs the command line `args` and returns the exit code. `clock` is the system clock; tests of
+ * clock steps pass another one (`tests/support/stepped_clock_cli.ts`).
+ */
+export async function main(args: string[], clock: Clock = systemClock): Promise<number> {
   const startedAt = new Date();
   let cli: CliOptions | undefined;
   try {
@@ -89,7 +93,7 @@ async function main(args: string[]): Promise<number> {
     const env: RuntimeEnv = {
       hostname: Deno.env.get("REGISTER_RUNNER_HOSTNAME") || Deno.hostname(),
       getEnv: (name) => Deno.env.get(name),
-      clock: systemClock,
+      clock,
       logger,
       random: Math.random,
     };

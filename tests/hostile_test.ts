@@ -5,7 +5,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { runCli } from "./support/harness.ts";
+import { DENO_RUN_CLI, ROOT, runCli } from "./support/harness.ts";
 import {
   countRequests,
   descriptionsOf,
@@ -44,5 +44,29 @@ Deno.test("--timeout is a hard bound: 24 runners at 0.8 s latency, --timeout 3",
     ok(took < 4000, `the run took ${Math.round(took)} ms`);
     equal(result.code, 5, result.stderr);
     match(result.stderr, /deadline|within/);
+  });
+});
+
+const STEPPED_CLI = [...DENO_RUN_CLI.slice(0, -1), `${ROOT}tests/support/stepped_clock_cli.ts`];
+
+Deno.test("a wall clock stepped 2 h forward mid-run (NTP at boot) does not fail the run", async () => {
+  await withSetup({ latencyMs: 200 }, async (gitlab, prefix) => {
+    const names = ["shell", "cpu"];
+    await writeSite(gitlab, prefix, names);
+    const stepFile = `${prefix.dir}/../${prefix.dir.split("/").pop()}.stepped`;
+    gitlab.setGate((_request, phase) => {
+      if (phase === "arrived") Deno.writeTextFileSync(stepFile, "");
+      return "pass";
+    });
+    try {
+      const result = await runCli(prefix, ["--timeout", "20"], {
+        REGISTER_RUNNER_TEST_STEP_MS: String(2 * 3600_000),
+        REGISTER_RUNNER_TEST_STEP_FILE: stepFile,
+      }, { command: STEPPED_CLI });
+      expectOk(result, gitlab);
+      deepEqual(ownRunners(gitlab).map((r) => r.description).sort(), descriptionsOf(names));
+    } finally {
+      await Deno.remove(stepFile).catch(() => {});
+    }
   });
 });
