@@ -27,7 +27,10 @@ Deno.test("a server closing reused keep-alive connections never gets a creation 
 
 Deno.test("--timeout is a hard bound: 24 runners at 0.8 s latency, --timeout 3", async () => {
   await withSetup({}, async (gitlab, prefix) => {
-    await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: gitlab.tokens.adminPat }]);
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
     const write = async (tag: string) => {
       for (let i = 0; i < 24; i++) {
         const body = `url = "${gitlab.url}"\nexecutor = "shell"\ntags = ["${tag}"]\n`;

@@ -14,7 +14,7 @@ import {
 } from "../runner_config/config_writer.ts";
 import { type JournalEntry, tokenFields, TokenJournal } from "../runner_config/journal.ts";
 import { withLock } from "../runner_config/lock.ts";
-import { assertRecordable, recordableOnce } from "../runner_config/recordable.ts";
+import { recordableOnce } from "../runner_config/recordable.ts";
 import { recordBudget } from "./record_budget.ts";
 import { loadOrRecoverTornConfig } from "./torn_config.ts";
 import {
@@ -63,9 +63,17 @@ export interface SyncReport {
 /** Runs one sync. Throws `RegisterRunnerError`s for the reporter. */
 export async function sync(options: SyncOptions): Promise<SyncReport> {
   const { site, warnings } = await loadInputs(options);
-  // The lock file is created in the prefix: a read-only one fails here, with a clear message.
-  await assertRecordable(site.prefix, site.instance, { bytes: 0, what: recordedFiles(site) });
-  const lockOptions = { timeoutMs: options.lockTimeoutMs, clock: options.env.clock };
+  // A read-only prefix: the lock cannot be created, so the run goes on without it (nobody can
+  // write there) and warns; if anything needs changing, recording it fails before GitLab is
+  // changed (record before acting, below), with exit 3.
+  const lockOptions = {
+    timeoutMs: options.lockTimeoutMs,
+    clock: options.env.clock,
+    onReadOnly: (message: string) => {
+      options.env.logger.warn(message);
+      warnings.push(message);
+    },
+  };
   return await withLock(
     site.prefix,
     site.instance,

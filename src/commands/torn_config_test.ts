@@ -64,6 +64,7 @@ Deno.test("torn config that gitlab-runner finishes writing during the wait: the 
   const sleeps: number[] = [];
   const clock: Clock = {
     now: () => new Date(Date.UTC(2026, 0, 1)),
+    monotonic: () => sleeps.reduce((a, b) => a + b, 0),
     sleep: async (ms) => {
       sleeps.push(ms);
       if (sleeps.length === 2) await Deno.writeTextFile(site.outputFile, FULL);

@@ -10,6 +10,7 @@
  */
 
 import { basename, dirname, join } from "node:path";
+import { writeFailure } from "./safe_open.ts";
 
 /** Options for {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -52,6 +53,18 @@ export async function writeFileAtomic(
   path: string,
   text: string,
   options: WriteFileAtomicOptions = {},
+): Promise<"written" | "unchanged"> {
+  try {
+    return await writeAtomically(path, text, options);
+  } catch (error) {
+    throw writeFailure(error, path, "write it");
+  }
+}
+
+async function writeAtomically(
+  path: string,
+  text: string,
+  options: WriteFileAtomicOptions,
 ): Promise<"written" | "unchanged"> {
   const mode = options.mode ?? 0o600;
   const follow = options.followSymlink ?? true;

@@ -13,6 +13,10 @@ import { InputError } from "../kernel/errors.ts";
 import { knownTime, type RunnerToken, ZERO_TIME } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
 import { syncDirectory, writeFileAtomic } from "./atomic_write.ts";
+import { lstatIfExists, openOwnFile, readOwnFile, writeFailure } from "./safe_open.ts";
+
+/** The largest journal read: thousands of entries; anything larger is not a journal. */
+export const MAX_JOURNAL_BYTES = 4 * 1024 * 1024;
 
 /** What happened to produce a token. */
 export type JournalEvent = "created" | "registered" | "reset";
@@ -95,17 +99,21 @@ export class TokenJournal {
     const problem = invalidReason(entry);
     if (problem) return Promise.reject(new TypeError(`journal entry: ${problem}`));
     const line = JSON.stringify(pick(entry));
-    return this.#enqueue(() => this.#write(line));
+    return this.#enqueue(() =>
+      this.#write(line).catch((error) => {
+        throw writeFailure(error, this.path, "append to the token journal");
+      })
+    );
   }
 
   /** Removes the journal (after the config holding its tokens is durably written). */
   clear(): Promise<void> {
     return this.#enqueue(async () => {
       try {
-        await Deno.remove(this.path);
+        await Deno.remove(this.path); // unlink: a link is removed, never its target
       } catch (error) {
         if (error instanceof Deno.errors.NotFound) return;
-        throw error;
+        throw writeFailure(error, this.path, "remove the token journal");
       }
       await syncDirectory(dirname(this.path));
     });
@@ -124,7 +132,8 @@ export class TokenJournal {
     }
     const text = entries.map((e) => JSON.stringify(pick(e)) + "\n").join("");
     return this.#enqueue(async () => {
-      await writeFileAtomic(this.path, text, { mode: 0o600 });
+      // A link planted at the journal is replaced itself (rename does), never its target.
+      await writeFileAtomic(this.path, text, { mode: 0o600, followSymlink: false });
     });
   }
 
@@ -135,17 +144,18 @@ export class TokenJournal {
   static async read(path: string): Promise<JournalReadResult> {
     const entries: JournalEntry[] = [];
     const warnings: string[] = [];
-    let bytes: Uint8Array;
+    let bytes: Uint8Array | undefined;
     try {
-      bytes = await Deno.readFile(path);
+      bytes = await readOwnFile(path, MAX_JOURNAL_BYTES, "the token journal");
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return Object.assign(entries, { warnings });
+      if (error instanceof InputError) throw error;
       throw new InputError(`cannot read the token journal ${path}: ${String(error)}`, {
         where: { file: path },
         hint: "it must be a readable file; it holds runner tokens that are not yet in the config",
         cause: error,
       });
     }
+    if (bytes === undefined) return Object.assign(entries, { warnings });
     const lines = splitLines(bytes);
     lines.forEach((line, index) => {
       if (line.length === 0) return;
@@ -165,15 +175,17 @@ export class TokenJournal {
   }
 
   async #write(line: string): Promise<void> {
-    const file = await Deno.open(this.path, {
-      read: true,
+    const file = await openOwnFile(this.path, {
       append: true,
-      create: true,
       mode: 0o600,
+      what: "the token journal",
     });
     try {
       const info = await file.stat();
-      if (info.mode !== null && (info.mode & 0o077) !== 0) await Deno.chmod(this.path, 0o600);
+      if (info.mode !== null && (info.mode & 0o077) !== 0) {
+        const now = await lstatIfExists(this.path, "the token journal");
+        if (now?.isFile && now.ino === info.ino) await Deno.chmod(this.path, 0o600);
+      }
       // A torn line from a crash must not swallow the new entry: start on a fresh line.
       const fresh = info.size === 0 || (await lastByte(file, info.size)) === 0x0a;
       const bytes = new TextEncoder().encode(`${fresh ? "" : "\n"}${line}\n`);

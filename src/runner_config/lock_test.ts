@@ -34,7 +34,7 @@ Deno.test("lock file name and mode", async () => {
   ok((await Deno.stat(lock.path)).isFile, "the lock file stays");
 });
 
-Deno.test("the lock file is created with mode 0600", async () => {
+Deno.test("the lock file is created with mode 0600, exclusively (never through a link)", async () => {
   const dir = await tempDir("config");
   const opened = await recordOpens(async () => {
     await (await acquireLock(dir, "main")).release();
@@ -42,7 +42,7 @@ Deno.test("the lock file is created with mode 0600", async () => {
   deepStrictEqual(opened, [[lockPath(dir, "main"), {
     read: true,
     write: true,
-    create: true,
+    createNew: true,
     mode: 0o600,
   }]]);
 });
