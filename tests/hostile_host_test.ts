@@ -7,7 +7,7 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { type Prefix, runCli } from "./support/harness.ts";
+import { DENO_RUN_CLI, HOST, type Prefix, runCli } from "./support/harness.ts";
 import { expectOk, withSetup, writeSite } from "./support/e2e.ts";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
 
@@ -194,5 +194,58 @@ Deno.test("an unwritable prefix (immutable, so even root cannot write): exit 3, 
     match(result.stderr, /permission denied/);
     match(result.stderr, /lsattr/);
     ok(result.stderr.includes(prefix.dir), result.stderr);
+  });
+});
+
+Deno.test("/dev/zero as --tag-schema: refused at once, not read", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await site(gitlab, prefix);
+    const started = performance.now();
+    const result = await runCli(prefix, ["--tag-schema", "/dev/zero"]);
+    equal(result.code, 3, result.stderr);
+    match(result.stderr, /\/dev\/zero: is not a regular file/);
+    ok(performance.now() - started < 10_000);
+  });
+});
+
+Deno.test("an executor file symlinked to a root-only key: refused, the key never shown", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await site(gitlab, prefix);
+    const key = `${prefix.dir}.key`;
+    await Deno.writeTextFile(key, "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n", { mode: 0o600 });
+    await Deno.symlink(key, `${prefix.dir}/${prefix.instance}/evil.toml`);
+    const result = await runCli(prefix);
+    equal(result.code, 3, result.stderr);
+    match(result.stderr, /evil\.toml: is a symbolic link/);
+    ok(!/PRIVATE KEY|MIIEvQ/.test(result.stdout + result.stderr), "the key's contents shown");
+    await Deno.remove(key);
+  });
+});
+
+Deno.test("a --prefix and an executor directory that are symlinks keep working", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await site(gitlab, prefix);
+    const realExecutors = `${prefix.dir}/${prefix.instance}.d`;
+    await Deno.rename(`${prefix.dir}/${prefix.instance}`, realExecutors);
+    await Deno.symlink(realExecutors, `${prefix.dir}/${prefix.instance}`);
+    const linkedPrefix = `${prefix.dir}.link`;
+    await Deno.symlink(prefix.dir, linkedPrefix);
+    try {
+      const out = await new Deno.Command(DENO_RUN_CLI[0]!, {
+        args: [...DENO_RUN_CLI.slice(1), "--prefix", linkedPrefix],
+        env: { REGISTER_RUNNER_HOSTNAME: HOST, NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decoder = new TextDecoder();
+      expectOk({
+        code: out.code,
+        stdout: decoder.decode(out.stdout),
+        stderr: decoder.decode(out.stderr),
+      }, gitlab);
+      ok((await prefix.readOutput())?.includes("[[runners]]"));
+    } finally {
+      await Deno.remove(linkedPrefix);
+    }
   });
 });

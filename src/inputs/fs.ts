@@ -47,29 +47,47 @@ export async function statIfExists(path: string): Promise<Deno.FileInfo | undefi
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/** Options of {@link readTextFile}. */
+export interface ReadTextOptions {
+  /**
+   * Refuse a symbolic link at `path` (an executor file or template linked to, say, a root-only
+   * key would have that key copied into config.toml or shown in an error excerpt).
+   */
+  noFollow?: boolean;
+}
+
 /**
  * Reads a regular file as UTF-8 text, exactly (a byte-order mark is kept). Refuses non-regular
- * files (a FIFO would block), files over `maxBytes` and invalid UTF-8, each as an InputError.
+ * files (a FIFO would block, a device like `/dev/zero` never ends), files over `maxBytes` (also
+ * when one grows while read) and invalid UTF-8, each as an InputError. The file read is the one
+ * checked (same inode), never a file swapped in between.
  */
-export async function readTextFile(path: string, maxBytes: number): Promise<string> {
-  const info = await statIfExists(path);
+export async function readTextFile(
+  path: string,
+  maxBytes: number,
+  options: ReadTextOptions = {},
+): Promise<string> {
+  const info = options.noFollow ? await lstatIfExists(path) : await statIfExists(path);
   if (info === undefined) throw fsError(new Deno.errors.NotFound(), path, "read");
+  if (info.isSymlink) {
+    throw new InputError(`${path}: is a symbolic link`, {
+      where: { file: path },
+      hint: `Replace the link with a copy of the file it points at (register-runner reads ` +
+        "templates and executor files only from regular files, never through a link).",
+    });
+  }
   if (!info.isFile) {
     throw new InputError(`${path}: is not a regular file`, {
       where: { file: path },
       hint: `Replace ${path} with a regular file.`,
     });
   }
-  if (info.size > maxBytes) {
-    throw new InputError(`${path}: is ${info.size} bytes, more than the ${maxBytes} allowed`, {
-      where: { file: path },
-      hint: "Check that this is the right file; it is far too large for its purpose.",
-    });
-  }
+  if (info.size > maxBytes) throw tooLarge(path, info.size, maxBytes);
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(path);
+    bytes = await readSameFile(path, info, maxBytes);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw fsError(error, path, "read");
   }
   try {
@@ -79,5 +97,52 @@ export async function readTextFile(path: string, maxBytes: number): Promise<stri
       where: { file: path },
       hint: "Save the file as UTF-8 (it may be a binary file or in another encoding).",
     });
+  }
+}
+
+async function lstatIfExists(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw fsError(error, path, "inspect");
+  }
+}
+
+function tooLarge(path: string, size: number, maxBytes: number): InputError {
+  return new InputError(`${path}: is ${size} bytes or more, more than the ${maxBytes} allowed`, {
+    where: { file: path },
+    hint: "Check that this is the right file; it is far too large for its purpose.",
+  });
+}
+
+/** Reads at most `maxBytes` of `path`, which must still be the file `checked` describes. */
+async function readSameFile(
+  path: string,
+  checked: Deno.FileInfo,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const info = await file.stat();
+    if (!info.isFile || info.ino !== checked.ino || info.dev !== checked.dev) {
+      throw new InputError(`${path}: was replaced while register-runner read it`, {
+        where: { file: path },
+        hint: `Make sure only root can write into the directory of ${path}.`,
+      });
+    }
+    const buf = new Uint8Array(Math.min(info.size, maxBytes) + 1);
+    let size = 0;
+    for (;;) {
+      if (size === buf.length) throw tooLarge(path, size, maxBytes);
+      const n = await file.read(buf.subarray(size));
+      if (n === null) break;
+      size += n;
+    }
+    return buf.slice(0, size);
+  } finally {
+    file.close();
   }
 }

@@ -13,6 +13,10 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { resolve } from "node:path";
 import { InputError } from "../../kernel/errors.ts";
+import { readTextFile } from "../../inputs/fs.ts";
+
+/** The largest tag schema read (a schema is a few KiB; `/dev/zero` is not one). */
+export const MAX_SCHEMA_BYTES = 1024 * 1024;
 import type { EnvClassifier, JsonValue, TagProperties } from "./properties.ts";
 
 /** A loaded, compiled tag schema. */
@@ -95,10 +99,12 @@ export async function loadTagSchema(file: string): Promise<TagSchema> {
     new InputError(`tag schema ${path}: ${what}`, { where: { file: path }, hint, cause });
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await readTextFile(path, MAX_SCHEMA_BYTES);
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "does not exist" : "cannot be read";
-    throw fail(why, "Pass the path of a JSON Schema file to --tag-schema.", error);
+    if (error instanceof InputError) {
+      throw fail(error.message.replace(`${path}: `, ""), error.hint ?? "", error);
+    }
+    throw fail("cannot be read", "Pass the path of a JSON Schema file to --tag-schema.", error);
   }
   let schema: unknown;
   try {
