@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-net --allow-sys=hostname --allow-run
+#!/usr/bin/env -S deno run --allow-read --allow-write --allow-env --allow-net --allow-sys=hostname,uid --allow-run
 /**
  * register-runner's entry point: wires the command line, the environment and the commands
  * together, prints the outcome (stdout: a report, or one JSON document with `--output json`;

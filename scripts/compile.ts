@@ -34,14 +34,14 @@ export const TARGETS: Record<string, string> = {
  * not path-restricted because the prefix is chosen at run time (`--prefix`); network access is
  * needed for the GitLab URLs in the template (hosts unknown at build time); `hostname` for tags;
  * `run` for `--capture-tags` programs and reading `/proc/cpuinfo`. No `--allow-ffi`, no
- * `--allow-sys` beyond the host name, no `--allow-all`.
+ * `--allow-sys` beyond the host name and uid (for the owner check), no `--allow-all`.
  */
 export const PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
   "--allow-net",
-  "--allow-sys=hostname",
+  "--allow-sys=hostname,uid",
   "--allow-run",
 ];
 

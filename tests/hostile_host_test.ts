@@ -249,3 +249,28 @@ Deno.test("a --prefix and an executor directory that are symlinks keep working",
     }
   });
 });
+
+Deno.test("inputs owned by another user (even mode 0700/0600) are refused with the fix", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await site(gitlab, prefix);
+    expectOk(await runCli(prefix), gitlab);
+    const config = await prefix.readOutput();
+    const paths = [
+      prefix.dir,
+      prefix.templateFile,
+      `${prefix.dir}/${prefix.instance}`,
+      `${prefix.dir}/${prefix.instance}/shell.toml`,
+    ];
+    for (const path of paths) {
+      await Deno.chown(path, 65534, 65534);
+      const result = await runCli(prefix);
+      await Deno.chown(path, 0, 0);
+      equal(result.code, 3, `${path}: ${result.stderr} ${result.stdout}`);
+      ok(result.stderr.includes(`${path}: `), result.stderr);
+      match(result.stderr, /is owned by uid 65534, not by root/);
+      match(result.stderr, /chown root:root/);
+    }
+    equal(await prefix.readOutput(), config, "config untouched");
+    expectOk(await runCli(prefix), gitlab);
+  });
+});

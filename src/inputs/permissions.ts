@@ -1,6 +1,8 @@
 /**
  * The "private to its owner" check for the prefix, the executor directory and every file that may
- * hold a secret: refused when group or others have any access (mode & 0o077), with the exact fix.
+ * hold a secret: refused when owned by anyone but root or the user running register-runner (as
+ * sshd's StrictModes: whoever owns it can change it, mode or not), or when group or others have
+ * any access (mode & 0o077), with the exact fix.
  *
  * @module
  */
@@ -13,15 +15,47 @@ export function formatMode(mode: number): string {
   return `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
 }
 
+let runningUid: number | null | undefined;
+
 /**
- * An InputError when `info` (from `Deno.stat` of `path`) allows group or others any access;
- * undefined when private, or when the platform reports no mode. `why` says what the path holds.
+ * The uid of this process (`Deno.uid()`, granted by `--allow-sys=uid`); null where the platform
+ * has none or the permission is missing (the owner check is then skipped).
+ */
+export function currentUid(): number | null {
+  if (runningUid === undefined) {
+    try {
+      runningUid = Deno.uid();
+    } catch {
+      runningUid = null;
+    }
+  }
+  return runningUid;
+}
+
+/**
+ * An InputError when `info` (from `Deno.stat` of `path`) is owned by another user than root or
+ * the running one, or allows group or others any access; undefined when private, or when the
+ * platform reports no owner or mode. `why` says what the path holds.
  */
 export function privacyProblem(
   path: string,
   info: Deno.FileInfo,
   why: string,
 ): InputError | undefined {
+  const me = currentUid();
+  if (info.uid !== null && me !== null && info.uid !== 0 && info.uid !== me) {
+    const owner = me === 0 ? "root" : `root or uid ${me} (the user running register-runner)`;
+    return new InputError(
+      `${path}: ${info.isDirectory ? "directory" : "file"} is owned by uid ${info.uid}, not by ` +
+        `${owner}; ${why} Its owner could change it whatever its mode.`,
+      {
+        where: { file: path },
+        hint:
+          `if uid ${info.uid} is not meant to control the runners, check the contents, then run: ` +
+          `chown ${me === 0 ? "root:root" : String(me)} ${shellQuote(path)}`,
+      },
+    );
+  }
   if (info.mode === null || (info.mode & 0o077) === 0) return undefined;
   const isDir = info.isDirectory;
   const fix = `chmod ${isDir ? "700" : "600"} ${shellQuote(path)}`;

@@ -29,7 +29,7 @@ export const DENO_RUN_CLI: readonly string[] = [
   "--allow-write",
   "--allow-env",
   "--allow-net=127.0.0.1",
-  "--allow-sys=hostname",
+  "--allow-sys=hostname,uid",
   "--allow-run",
   `${ROOT}main.ts`,
 ];
