@@ -73,3 +73,38 @@ Deno.test("a wall clock stepped 2 h forward mid-run (NTP at boot) does not fail 
     }
   });
 });
+
+Deno.test("credentials GitLab echoes back never show: straddling the clip, JSON- or URL-encoded", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    const pat = 'glpat-ad"min\\quote-0123456789';
+    await prefix.writeTemplate([{ url: gitlab.url, personal_access_token: pat }]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+    for (const padding of [480, 0]) {
+      gitlab.addFault({
+        method: "GET",
+        path: "/runners/all",
+        kind: "hostile",
+        hostile: { kind: "echo-credentials", padding, encodings: ["raw", "json", "url"] },
+      });
+      const result = await runCli(prefix, ["--output", "json"]);
+      equal(result.code, 4, result.stderr);
+      const shown = result.stdout + result.stderr;
+      for (const piece of [pat.slice(0, 12), "min\\\\quote", "min%5Cquote", "0123456789"]) {
+        ok(!shown.includes(piece), `padding ${padding}: ${piece} shown in\n${shown}`);
+      }
+      match(shown, /\[redacted\]/);
+    }
+  });
+});
+
+Deno.test("the password of a url's user info is never printed", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    const withPassword = gitlab.url.replace("http://", "http://user:hunter2pw@");
+    await prefix.writeTemplate([{ url: withPassword, personal_access_token: gitlab.tokens.adminPat }]);
+    await prefix.writeExecutor("shell", `url = "${withPassword}"\nexecutor = "shell"\n`);
+    const result = await runCli(prefix);
+    equal(result.code, 3, result.stdout + result.stderr);
+    ok(!(result.stdout + result.stderr).includes("hunter2pw"), result.stderr);
+    match(result.stderr, /user:\[redacted\]@/);
+  });
+});

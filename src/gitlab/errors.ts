@@ -97,17 +97,36 @@ function compact(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+let redactNow: (text: string) => string = (text) => text;
+
+/** Redacts (with the function in use), then clips: a secret straddling the cut never shows. */
 function clip(text: string): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
+  const oneLine = redactNow(text).replace(/\s+/g, " ").trim();
   return oneLine.length > MAX_MESSAGE ? `${oneLine.slice(0, MAX_MESSAGE)}…` : oneLine;
 }
 
 /**
- * GitLab's message from an error reply (not yet redacted): `{"message": ...}` (a string, or an
- * object as compact JSON), `{"error": ..., "error_description": ...}` (with the `scope` an OAuth
- * scope error names), an HTML page's title, or the text itself.
+ * GitLab's message from an error reply: `{"message": ...}` (a string, or an object as compact
+ * JSON), `{"error": ..., "error_description": ...}` (with the `scope` an OAuth scope error
+ * names), an HTML page's title, or the text itself; clipped to 500 characters. `redact` is
+ * applied before clipping, to the body as sent and to each piece parsed from it (so an echoed
+ * secret is caught in whatever encoding it came).
  */
-export function gitlabMessageOf(text: string, contentType: string | null): string {
+export function gitlabMessageOf(
+  text: string,
+  contentType: string | null,
+  redact: (text: string) => string = (t) => t,
+): string {
+  const saved = redactNow;
+  redactNow = redact;
+  try {
+    return messageOf(redact(text), contentType);
+  } finally {
+    redactNow = saved;
+  }
+}
+
+function messageOf(text: string, contentType: string | null): string {
   const json = parseJson(text);
   if (isRecord(json)) {
     if (json.message !== undefined && json.message !== null) return clip(compact(json.message));

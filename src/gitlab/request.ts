@@ -187,7 +187,11 @@ export class Requester {
     const facts = this.facts(spec);
     const what = this.redact(
       `answered ${reply.status} with an unexpected body (${detail}): ` +
-        gitlabMessageOf(reply.text, reply.headers.get("content-type")),
+        gitlabMessageOf(
+          reply.text,
+          reply.headers.get("content-type"),
+          (t) => this.redact(t, secretsIn(spec.body)),
+        ),
       secretsIn(spec.body),
     );
     if (!spec.idempotent) return new OutcomeUnknownError(facts, what, reply.status);
@@ -251,7 +255,9 @@ export class Requester {
           return { status, headers, text, requestId, attempts: attempt };
         }
         lastStatus = status;
-        lastReason = clean(`${status}: ${gitlabMessageOf(text, headers.get("content-type"))}`);
+        lastReason = clean(
+          `${status}: ${gitlabMessageOf(text, headers.get("content-type"), clean)}`,
+        );
         if (status < 500 && status !== 429) throw this.#apiError(spec, result, requestId, clean);
         retryable = RETRYABLE.has(status);
         if (!spec.idempotent && !NOT_ACTED.has(status)) {
@@ -405,7 +411,7 @@ export class Requester {
     clean: (text: string) => string,
   ): GitLabApiError {
     const { status, headers, text } = reply;
-    let message = gitlabMessageOf(text, headers.get("content-type"));
+    let message = gitlabMessageOf(text, headers.get("content-type"), clean);
     let hint = spec.hints?.[status];
     if (status >= 300 && status < 400) {
       const location = headers.get("location") ?? "(no Location)";

@@ -24,8 +24,11 @@ const TOKEN_LIKE =
 
 /** Replaces anything shaped like a GitLab token in `text` with `[redacted]`. */
 export function maskTokens(text: string): string {
-  return text.replace(TOKEN_LIKE, "[redacted]");
+  return text.replace(TOKEN_LIKE, "[redacted]").replace(URL_PASSWORD, "$1:[redacted]@");
 }
+
+/** The password of a URL's user info (`scheme://user:password@host`). */
+const URL_PASSWORD = /(\/\/[^\s/:@"'`]*):[^\s/@"'`]*@/g;
 
 /** True for a value like `{personal_access_token}` left from the Python tool's sample. */
 export function isPlaceholder(value: string): boolean {

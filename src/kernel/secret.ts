@@ -51,14 +51,41 @@ export class Secret {
 }
 
 /**
- * Replaces every occurrence of each secret's value in `text` with `[redacted]`.
- * Used on anything that might echo a secret back (GitLab error bodies, URLs).
+ * Replaces every occurrence of each secret's value in `text` with `[redacted]`, in each encoding
+ * a server may echo it in: as is, JSON-escaped (`"` and `\` escaped, or `\uXXXX`), and
+ * URL-encoded (`%XX`, upper or lower case, `+` for a space). Used on anything that might echo a
+ * secret back (GitLab error bodies, URLs).
  */
 export function redact(text: string, secrets: Iterable<Secret | undefined>): string {
   let out = text;
   for (const secret of secrets) {
     const value = secret?.reveal();
-    if (value && value.length >= 4) out = out.split(value).join(REDACTED);
+    if (!value || value.length < 4) continue;
+    for (const form of encodings(value)) out = out.split(form).join(REDACTED);
   }
   return out;
+}
+
+/** The forms of `value` to redact, longest first (so no form leaves part of a longer one). */
+function encodings(value: string): string[] {
+  const json = JSON.stringify(value).slice(1, -1);
+  const unicode = Array.from(value, (c) => /[A-Za-z0-9_-]/.test(c) ? c : jsonUnicode(c)).join("");
+  const url = encodeURIComponent(value);
+  const forms = new Set([
+    value,
+    json,
+    unicode,
+    url,
+    url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
+    url.replaceAll("%20", "+"),
+    JSON.stringify(json).slice(1, -1), // escaped twice (a JSON string inside a JSON string)
+  ]);
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+function jsonUnicode(c: string): string {
+  return Array.from(
+    { length: c.length },
+    (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`,
+  ).join("");
 }
