@@ -100,11 +100,75 @@ Deno.test("credentials GitLab echoes back never show: straddling the clip, JSON-
 Deno.test("the password of a url's user info is never printed", async () => {
   await withSetup({}, async (gitlab, prefix) => {
     const withPassword = gitlab.url.replace("http://", "http://user:hunter2pw@");
-    await prefix.writeTemplate([{ url: withPassword, personal_access_token: gitlab.tokens.adminPat }]);
+    await prefix.writeTemplate([{
+      url: withPassword,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
     await prefix.writeExecutor("shell", `url = "${withPassword}"\nexecutor = "shell"\n`);
     const result = await runCli(prefix);
     equal(result.code, 3, result.stdout + result.stderr);
     ok(!(result.stdout + result.stderr).includes("hunter2pw"), result.stderr);
     match(result.stderr, /user:\[redacted\]@/);
+  });
+});
+
+Deno.test("a 400 MiB reply is cut off while streaming, with a clear error", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    gitlab.addFault({
+      method: "GET",
+      path: "/runners/all",
+      kind: "hostile",
+      times: Infinity,
+      hostile: { kind: "huge-body" },
+    });
+    const result = await runCli(prefix, ["--timeout", "20"]);
+    equal(result.code, 5, result.stderr);
+    match(result.stderr, /longer than 8 MiB/);
+  });
+});
+
+Deno.test("endless pages with lying totals stop at ceil(x-total / x-per-page), or at the deadline", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    const fault = (headers: Record<string, string>) =>
+      gitlab.addFault({
+        method: "GET",
+        path: "/runners/all",
+        kind: "hostile",
+        times: Infinity,
+        hostile: { kind: "endless-pages", headers },
+      });
+    fault({ "x-total-pages": "1000000000", "x-total": "3", "x-per-page": "1" });
+    const lying = await runCli(prefix);
+    equal(lying.code, 4, lying.stderr);
+    match(lying.stderr, /holds 3 page\(s\)/);
+    ok(countRequests(gitlab, "GET", "/runners/all") <= 3, "no more pages than the totals say");
+
+    gitlab.clearFaults();
+    gitlab.clearRequests();
+    fault({}); // no totals at all: only the time budget bounds it
+    const started = performance.now();
+    const endless = await runCli(prefix, ["--timeout", "2", "--strict"]);
+    ok(performance.now() - started < 5000, "bounded by --timeout");
+    equal(endless.code, 5, endless.stderr);
+    match(endless.stderr, /pages read and the listing still pointed further/);
+  });
+});
+
+Deno.test("a reply trickling in byte by byte is aborted at the deadline", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    gitlab.addFault({
+      method: "GET",
+      path: "/runners/all",
+      kind: "hostile",
+      times: Infinity,
+      hostile: { kind: "trickle", chunkBytes: 1, intervalMs: 1500 },
+    });
+    const started = performance.now();
+    const result = await runCli(prefix, ["--timeout", "2", "--strict"]);
+    ok(performance.now() - started < 5000, "bounded by --timeout");
+    equal(result.code, 5, result.stderr);
   });
 });

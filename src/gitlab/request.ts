@@ -107,7 +107,7 @@ export interface RequesterOptions {
 
 type Attempt =
   | { kind: "reply"; status: number; headers: Headers; text: string }
-  | { kind: "failure"; reason: string; sent: boolean; tls: boolean };
+  | { kind: "failure"; reason: string; sent: boolean; tls: boolean; oversized?: boolean };
 
 /**
  * The largest reply body read by default: 8 MiB, hundreds of times a full page of 100 runners.
@@ -273,6 +273,13 @@ export class Requester {
               "to the PEM bundle of the certificate authority that signed it",
           });
         }
+        if (result.oversized) {
+          // Asking again would read the same flood: not a server that is down, one that is wrong.
+          throw new GitLabUnreachableError(facts, lastReason, undefined, {
+            hint: `check that ${this.#baseUrl} is GitLab's address (a proxy or another server ` +
+              "may answer there)",
+          });
+        }
         if (!spec.idempotent && result.sent) {
           throw new OutcomeUnknownError(facts, lastReason, undefined);
         }
@@ -380,6 +387,7 @@ export class Requester {
           }, far more than GitLab sends: not read`,
           sent: true,
           tls: false,
+          oversized: true,
         };
       }
       return { kind: "reply", status: response.status, headers: response.headers, text };
