@@ -7,7 +7,8 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { DENO_RUN_CLI, HOST, type Prefix, runCli } from "./support/harness.ts";
+import { DENO_RUN_CLI, HOST, runCli } from "./support/cli.ts";
+import type { Prefix } from "./support/prefix.ts";
 import { expectOk, withSetup, writeSite } from "./support/e2e.ts";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
 

@@ -5,7 +5,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { DENO_RUN_CLI, ROOT, runCli } from "./support/harness.ts";
+import { DENO_RUN_CLI, ROOT, runCli } from "./support/cli.ts";
 import {
   countRequests,
   descriptionsOf,
