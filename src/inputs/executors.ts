@@ -10,7 +10,7 @@ import type { ExecutorSpec } from "../kernel/model.ts";
 import type { LoadContext } from "./context.ts";
 import { type ClientIndex, validateExecutor } from "./executor_file.ts";
 import { fsError, shellQuote, statIfExists } from "./fs.ts";
-import { privacyProblem } from "./permissions.ts";
+import { controlledByOthers, privacyProblem } from "./permissions.ts";
 import { readTomlDoc, SYNTAX_HINT } from "./toml_file.ts";
 
 /** Valid file stems (the runner's key, part of its description). */
@@ -53,6 +53,9 @@ async function listExecutorDir(dir: string, ctx: LoadContext): Promise<string[]>
   if (ctx.checkPermissions) {
     const problem = privacyProblem(dir, info, "its files configure runners.");
     if (problem) ctx.problems.add(problem);
+    // Whoever else can write here may have planted links to files they cannot read (a key):
+    // read nothing from it (see controlledByOthers).
+    if (problem && controlledByOthers(info)) return [];
   }
   const names: string[] = [];
   try {
@@ -101,6 +104,7 @@ async function checkExecutorFile(file: string, name: string, ctx: LoadContext): 
   if (ctx.checkPermissions) {
     const problem = privacyProblem(file, info, "it configures a runner.");
     if (problem) ctx.problems.add(problem);
+    if (problem && controlledByOthers(info)) return false; // not read: see controlledByOthers
   }
   return true;
 }

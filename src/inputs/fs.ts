@@ -47,35 +47,15 @@ export async function statIfExists(path: string): Promise<Deno.FileInfo | undefi
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Options of {@link readTextFile}. */
-export interface ReadTextOptions {
-  /**
-   * Refuse a symbolic link at `path` (an executor file or template linked to, say, a root-only
-   * key would have that key copied into config.toml or shown in an error excerpt).
-   */
-  noFollow?: boolean;
-}
-
 /**
  * Reads a regular file as UTF-8 text, exactly (a byte-order mark is kept). Refuses non-regular
  * files (a FIFO would block, a device like `/dev/zero` never ends), files over `maxBytes` (also
  * when one grows while read) and invalid UTF-8, each as an InputError. The file read is the one
  * checked (same inode), never a file swapped in between.
  */
-export async function readTextFile(
-  path: string,
-  maxBytes: number,
-  options: ReadTextOptions = {},
-): Promise<string> {
-  const info = options.noFollow ? await lstatIfExists(path) : await statIfExists(path);
+export async function readTextFile(path: string, maxBytes: number): Promise<string> {
+  const info = await statIfExists(path);
   if (info === undefined) throw fsError(new Deno.errors.NotFound(), path, "read");
-  if (info.isSymlink) {
-    throw new InputError(`${path}: is a symbolic link`, {
-      where: { file: path },
-      hint: `Replace the link with a copy of the file it points at (register-runner reads ` +
-        "templates and executor files only from regular files, never through a link).",
-    });
-  }
   if (!info.isFile) {
     throw new InputError(`${path}: is not a regular file`, {
       where: { file: path },
@@ -100,19 +80,9 @@ export async function readTextFile(
   }
 }
 
-async function lstatIfExists(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
-      return undefined;
-    }
-    throw fsError(error, path, "inspect");
-  }
-}
-
-function tooLarge(path: string, size: number, maxBytes: number): InputError {
-  return new InputError(`${path}: is ${size} bytes or more, more than the ${maxBytes} allowed`, {
+function tooLarge(path: string, size: number, maxBytes: number, grew = false): InputError {
+  const what = `${size} bytes${grew ? " or more (it grew while read)" : ""}`;
+  return new InputError(`${path}: is ${what}, more than the ${maxBytes} allowed`, {
     where: { file: path },
     hint: "Check that this is the right file; it is far too large for its purpose.",
   });
@@ -136,7 +106,7 @@ async function readSameFile(
     const buf = new Uint8Array(Math.min(info.size, maxBytes) + 1);
     let size = 0;
     for (;;) {
-      if (size === buf.length) throw tooLarge(path, size, maxBytes);
+      if (size === buf.length) throw tooLarge(path, size, maxBytes, true);
       const n = await file.read(buf.subarray(size));
       if (n === null) break;
       size += n;

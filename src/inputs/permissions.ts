@@ -65,3 +65,15 @@ export function privacyProblem(
     { where: { file: path }, hint: `Run: ${fix}` },
   );
 }
+
+/**
+ * Whether another user controls `info`'s file or directory: owned by someone but root or the
+ * running user, or (a directory) writable by group or others, who could plant links in it.
+ * Contents under such a path are not read at all, so no excerpt of a file that someone else
+ * pointed a link at (a root-only key, say) is ever shown; a merely readable one is still read.
+ */
+export function controlledByOthers(info: Deno.FileInfo): boolean {
+  const me = currentUid();
+  if (info.uid !== null && me !== null && info.uid !== 0 && info.uid !== me) return true;
+  return info.isDirectory && info.mode !== null && (info.mode & 0o022) !== 0;
+}

@@ -12,7 +12,7 @@ import type { Site } from "../kernel/model.ts";
 import type { LoadContext } from "./context.ts";
 import { loadExecutors } from "./executors.ts";
 import { statIfExists } from "./fs.ts";
-import { privacyProblem } from "./permissions.ts";
+import { controlledByOthers, privacyProblem } from "./permissions.ts";
 import { Problems } from "./problems.ts";
 import { loadTemplate } from "./template.ts";
 
@@ -107,6 +107,8 @@ export async function loadSite(options: LoadSiteOptions): Promise<LoadedSite> {
   };
   if (ctx.checkPermissions) {
     const problem = privacyProblem(prefix, info, "it holds runner tokens.");
+    // Someone else controls the prefix: read nothing from it (see controlledByOthers).
+    if (problem && controlledByOthers(info)) throw problem;
     if (problem) ctx.problems.add(problem);
   }
   const templateFile = join(prefix, `config.template.${instance}.toml`);

@@ -11,7 +11,7 @@ import type { LoadContext } from "./context.ts";
 import { InputError } from "../kernel/errors.ts";
 import { statIfExists } from "./fs.ts";
 import { GLOBAL_TYPES, lookup, TEMPLATE_KEYS } from "./keys.ts";
-import { privacyProblem } from "./permissions.ts";
+import { controlledByOthers, privacyProblem } from "./permissions.ts";
 import {
   findUnknownKeys,
   GLOBAL_TABLE,
@@ -104,6 +104,7 @@ async function openTemplate(file: string, ctx: LoadContext): Promise<TomlDoc> {
   }
   if (ctx.checkPermissions && info.isFile) {
     const problem = privacyProblem(file, info, "it may hold tokens.");
+    if (problem && controlledByOthers(info)) throw problem; // not read: see controlledByOthers
     if (problem) ctx.problems.add(problem);
   }
   return await readTomlDoc(file, SYNTAX_HINT);

@@ -133,6 +133,6 @@ export class TomlDoc {
 
 /** Reads and parses `file` (InputError on any failure; `syntaxHint` for syntax errors). */
 export async function readTomlDoc(file: string, syntaxHint: string): Promise<TomlDoc> {
-  const text = await readTextFile(file, MAX_TOML_BYTES, { noFollow: true });
+  const text = await readTextFile(file, MAX_TOML_BYTES);
   return new TomlDoc(file, text, parseToml(text, file, syntaxHint));
 }
