@@ -330,7 +330,7 @@ Deno.test("under systemd (JOURNAL_STREAM) every stderr line has a syslog priorit
     ok(!/^</m.test(ok0.stdout), "stdout carries no priority prefixes");
 
     await prefix.writeExecutor("shell", `url = "${gitlab.url}"\n`);
-    const failed = await runCli(prefix, [], env);
+    const failed = await runCli(prefix, ["--strict"], env);
     expectCode(failed, 3, gitlab);
     const errorLines = failed.stderr.trimEnd().split("\n");
     match(errorLines[0]!, /^<3>error: /);
@@ -353,7 +353,7 @@ Deno.test("--log-format json: every stderr line is one JSON object, errors inclu
       ok(!Number.isNaN(Date.parse(r.time as string)));
     }
     await prefix.writeExecutor("shell", `url = "${gitlab.url}"\n`);
-    const bad = await runCli(prefix, ["--log-format", "json"]);
+    const bad = await runCli(prefix, ["--log-format", "json", "--strict"]);
     expectCode(bad, 3, gitlab);
     const [error] = parsed(bad);
     equal(error!.level, "error");

@@ -92,12 +92,12 @@ Deno.test("new CPU flags and a new scheduler update the tags in place, same runn
   });
 });
 
-Deno.test("tag schema: a host that breaks it fails with exit 3, naming property, rule and file", async () => {
+Deno.test("tag schema: a host that breaks it fails with exit 3 under --strict, naming property, rule and file", async () => {
   await withSetup({}, async (gitlab, prefix) => {
     await writeSite(gitlab, prefix, "");
     const result = await runCli(
       prefix,
-      ["--tag-schema", SCHEMA],
+      ["--tag-schema", SCHEMA, "--strict"],
       hostEnv(ROME, await binWith([]), { SYS_TYPE: "toss_4" }),
     );
     equal(result.code, 3, result.stderr);

@@ -1,8 +1,10 @@
 /**
  * Bad input never hurts, at the CLI level, with a fixed seed: truncated files, wrong types, huge
  * values, binary garbage, symlinks pointing elsewhere, duplicate keys and a broken previous config
- * all exit 3 with a message and no stack trace, leave the config byte-identical, leave no temp
- * file and change nothing in GitLab. Non-`.toml` entries in the executor directory (and hidden
+ * all exit 3 under `--strict` with a message and no stack trace, leave the config byte-identical,
+ * leave no temp file and change nothing in GitLab. Without `--strict` a bad executor file is
+ * quarantined instead: exit 0 with a warning naming it, and still the config byte-identical and
+ * nothing changed in GitLab (the other file's runner is in sync already). Non-`.toml` entries in the executor directory (and hidden
  * files, and directories) are skipped by design: exit 0, config unchanged.
  */
 
@@ -27,6 +29,8 @@ const NAMES = ["shell", "gpu"];
 interface Case {
   name: string;
   code: 0 | 3;
+  /** The problem is confined to one executor file: without `--strict` it exits 0 and warns. */
+  confined?: true;
   apply(p: Prefix, gitlab: FakeGitLab): Promise<void>;
 }
 
@@ -72,6 +76,7 @@ function cases(gitlab: FakeGitLab, template: string, shell: string): Case[] {
   const exec = (name: string, code: 0 | 3, body: string): Case => ({
     name,
     code,
+    confined: true,
     apply: (p) => p.writeExecutor("shell", body),
   });
   const tmpl = (name: string, body: string): Case => ({
@@ -121,11 +126,13 @@ function cases(gitlab: FakeGitLab, template: string, shell: string): Case[] {
     {
       name: "executor file of 9 MB",
       code: 3,
+      confined: true,
       apply: (p) => p.writeExecutor("shell", `${shell}# ${"x".repeat(9 * 1024 * 1024)}\n`),
     },
     {
       name: "binary garbage executor",
       code: 3,
+      confined: true,
       apply: (p) => writeBytes(p, "main/shell.toml", garbage(random, 300)),
     },
     {
@@ -136,6 +143,7 @@ function cases(gitlab: FakeGitLab, template: string, shell: string): Case[] {
     {
       name: "NUL bytes in a string",
       code: 3,
+      confined: true,
       apply: (p) =>
         writeBytes(p, "main/shell.toml", enc.encode(`url = "${url}\0"\nexecutor = "shell"\n`)),
     },
@@ -152,21 +160,25 @@ function cases(gitlab: FakeGitLab, template: string, shell: string): Case[] {
     {
       name: "executor symlink to /etc/passwd",
       code: 3,
+      confined: true,
       apply: (p) => symlink(p, "/etc/passwd", "main/shell.toml"),
     },
     {
       name: "executor symlink to nothing",
       code: 3,
+      confined: true,
       apply: (p) => symlink(p, `${p.dir}/nowhere.toml`, "main/shell.toml"),
     },
     {
       name: "executor symlink to a directory",
       code: 3,
+      confined: true,
       apply: (p) => symlink(p, "/tmp", "main/shell.toml"),
     },
     {
       name: "executor symlink to the template",
       code: 3,
+      confined: true,
       apply: (p) => symlink(p, p.templateFile, "main/shell.toml"),
     },
     {
@@ -181,6 +193,7 @@ function cases(gitlab: FakeGitLab, template: string, shell: string): Case[] {
     {
       name: "executor file name with a space",
       code: 3,
+      confined: true,
       apply: (p) => p.writeExecutor("bad name", `url = "${url}"\nexecutor = "shell"\n`),
     },
     {
@@ -224,20 +237,30 @@ Deno.test("CLI fuzz: bad input exits 3 cleanly and never touches the config", as
         await c.apply(prefix, gitlab);
         const before = await Deno.readFile(prefix.outputFile);
         try {
-          const result = await runCli(prefix);
-          const output = result.stdout + result.stderr;
-          equal(result.code, c.code, `exit ${c.code} expected:\n${result.stdout}${result.stderr}`);
-          if (c.code === 3) ok(/^error: /m.test(result.stderr), "an error message");
-          ok(!/at (async )?\S*file:\/\/|\.ts:\d+:\d+/.test(output), `no stack trace:\n${output}`);
-          ok(!/internal error/.test(output), "not an internal error");
-          assertNoSecrets(output, secretsOf(gitlab));
-          equal(
-            new TextDecoder().decode(await Deno.readFile(prefix.outputFile)),
-            new TextDecoder().decode(before),
-            "config byte-identical",
-          );
-          deepEqual(await leftovers(prefix), [], "no temp file, no journal");
-          equal(gitlab.mutations().length, mutations, "nothing changed in GitLab");
+          for (const strict of [true, false]) {
+            const result = await runCli(prefix, strict ? ["--strict"] : []);
+            const output = result.stdout + result.stderr;
+            const code = !strict && c.confined ? 0 : c.code;
+            const run = strict ? "--strict" : "default";
+            equal(result.code, code, `${run}: exit ${code} expected:\n${output}`);
+            if (code === 3) ok(/^error: /m.test(result.stderr), "an error message");
+            if (code === 0 && c.confined) {
+              ok(
+                /^warn: .*main\/(shell|bad name)\.toml.*left as it was/m.test(result.stderr),
+                output,
+              );
+            }
+            ok(!/at (async )?\S*file:\/\/|\.ts:\d+:\d+/.test(output), `no stack trace:\n${output}`);
+            ok(!/internal error/.test(output), "not an internal error");
+            assertNoSecrets(output, secretsOf(gitlab));
+            equal(
+              new TextDecoder().decode(await Deno.readFile(prefix.outputFile)),
+              new TextDecoder().decode(before),
+              `${run}: config byte-identical`,
+            );
+            deepEqual(await leftovers(prefix), [], "no temp file, no journal");
+            equal(gitlab.mutations().length, mutations, `${run}: nothing changed in GitLab`);
+          }
         } finally {
           await restore();
         }

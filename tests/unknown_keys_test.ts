@@ -1,7 +1,9 @@
 /**
  * End-to-end: a key gitlab-runner's schema does not know (a typo, or a key newer than the embedded
  * schema) fails `check` and `sync` with exit 3, naming the file, key and line with a suggestion,
- * and leaves config.toml and GitLab untouched; `allow_unknown_keys` lets a newer key through.
+ * and leaves config.toml and GitLab untouched; `allow_unknown_keys` lets a newer key through. In
+ * an executor file the problem is that file's own: `sync` fails under `--strict`, and without it
+ * quarantines the file (exit 0, a warning, its runner and section left as they were).
  */
 
 import { deepEqual, doesNotMatch, equal, match } from "node:assert/strict";
@@ -34,12 +36,14 @@ function expectExit(result: RunResult, code: number): void {
 }
 
 /**
- * Syncs the good inputs, applies `breakIt`, then asserts `check` and `sync` both exit 3 with an
- * error matching `expected`, and that sync changed neither config.toml nor GitLab.
+ * Syncs the good inputs, applies `breakIt`, then asserts `check` and `sync --strict` both exit 3
+ * with an error matching `expected`, and that sync changed neither config.toml nor GitLab. Plain
+ * `sync` exits 3 too, or, when the problem is `confined` to an executor file, 0 with a warning.
  */
 async function expectRefused(
   breakIt: (gitlab: FakeGitLab, prefix: Prefix) => Promise<void>,
   expected: RegExp,
+  confined = false,
 ): Promise<string> {
   let stderr = "";
   await withSetup({}, async (gitlab, prefix) => {
@@ -48,13 +52,19 @@ async function expectRefused(
     const config = await prefix.readOutput();
     const mutations = gitlab.mutations().length;
     await breakIt(gitlab, prefix);
-    for (const command of ["check", "sync"]) {
-      const result = await runCli(prefix, [command]);
+    for (const args of [["check"], ["sync", "--strict"]]) {
+      const result = await runCli(prefix, args);
       expectExit(result, 3);
-      match(result.stderr, expected, `${command}:\n${result.stderr}`);
+      match(result.stderr, expected, `${args.join(" ")}:\n${result.stderr}`);
       stderr = result.stderr;
     }
     equal(await prefix.readOutput(), config, "config.toml untouched");
+    equal(gitlab.mutations().length, mutations, "nothing changed in GitLab");
+    const plain = await runCli(prefix, ["sync"]);
+    expectExit(plain, confined ? 0 : 3);
+    match(plain.stderr, expected, `sync:\n${plain.stderr}`);
+    if (confined) match(plain.stderr, /^warn: .*left as it was/m);
+    equal(await prefix.readOutput(), config, "config.toml byte-identical");
     equal(gitlab.mutations().length, mutations, "nothing changed in GitLab");
   });
   return stderr;
@@ -67,6 +77,7 @@ Deno.test("unknown key: tag = [...] in an executor file (did you mean tags)", as
   await expectRefused(
     (gitlab, prefix) => writeInputs(gitlab, prefix, { docker: docker(gitlab, 'tag = ["gpu"]\n') }),
     /docker\.toml: key `tag` \(line 3\): unknown key: gitlab-runner v[\d.]+ has no `runners\.tag`\. Did you mean `tags`\?/,
+    true,
   );
 });
 
@@ -75,6 +86,7 @@ Deno.test("unknown key: build_dir in an executor file (did you mean builds_dir)"
     (gitlab, prefix) =>
       writeInputs(gitlab, prefix, { docker: docker(gitlab, 'build_dir = "/builds"\n') }),
     /docker\.toml: key `build_dir` \(line 3\): unknown key.*Did you mean `builds_dir`\?/,
+    true,
   );
 });
 
@@ -83,6 +95,7 @@ Deno.test("unknown key: a typo inside [docker] is found too", async () => {
     (gitlab, prefix) =>
       writeInputs(gitlab, prefix, { docker: docker(gitlab, "", "privilegd = true\n") }),
     /docker\.toml: key `docker\.privilegd` \(line 5\): unknown key: gitlab-runner v[\d.]+ has no `runners\.docker\.privilegd`\. Did you mean `privileged`\?/,
+    true,
   );
 });
 
@@ -107,6 +120,7 @@ Deno.test('unknown key: exector = "shell" is reported on its line, not as a miss
   const stderr = await expectRefused(
     (gitlab, prefix) => prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexector = "shell"\n`),
     /shell\.toml: key `exector` \(line 2\): unknown key.*Did you mean `executor`\?/,
+    true,
   );
   doesNotMatch(stderr, /is missing/);
   match(stderr, /allow_unknown_keys = \["runners\.exector"\]/);

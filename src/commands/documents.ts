@@ -13,6 +13,7 @@ import {
   jsonDeletion,
   type JsonDocument,
   jsonError,
+  jsonQuarantined,
   jsonStep,
 } from "./output.ts";
 import type { PlanReport } from "./plan.ts";
@@ -52,6 +53,7 @@ export function syncDocument(report: SyncReport, ctx: DocumentContext): JsonDocu
       };
     }),
     config: { path: report.outputFile, status: report.config },
+    quarantined: jsonQuarantined(report.quarantined),
     warnings: report.warnings,
   });
 }
@@ -75,6 +77,7 @@ export function planDocument(report: PlanReport, ctx: DocumentContext): JsonDocu
         }
     ),
     config: { path: report.outputFile, status: report.config, diff: report.diff },
+    quarantined: jsonQuarantined(report.quarantined),
     warnings: report.warnings,
     error: unreachable?.status === "unreachable" ? jsonError(unreachable.error) : null,
   });

@@ -26,6 +26,7 @@
 import { GitLabApiError, RegisterRunnerError } from "../kernel/errors.ts";
 import type { DeletionView, StepView } from "./step_view.ts";
 import { VERSION } from "../kernel/version.ts";
+import type { QuarantinedFile } from "../kernel/model.ts";
 
 /** The version of the document's shape. */
 export const OUTPUT_SCHEMA = 1;
@@ -113,6 +114,20 @@ export interface JsonDesired {
   tags: string[];
 }
 
+/**
+ * sync and plan: an executor file left as it was (its problems are its own; `--strict` fails
+ * instead). `file` is its path, `key` its name without `.toml`.
+ */
+export interface JsonQuarantined {
+  file: string;
+  key: string;
+  problems: {
+    message: string;
+    where: { file: string; key: string | null; line: number | null } | null;
+    hint: string | null;
+  }[];
+}
+
 /** The document. */
 export interface JsonDocument {
   schema: typeof OUTPUT_SCHEMA;
@@ -127,6 +142,8 @@ export interface JsonDocument {
   config: JsonConfig | null;
   /** check only: the runners the executor files define. */
   runners?: JsonDesired[];
+  /** sync and plan only: the executor files left as they were. */
+  quarantined?: JsonQuarantined[];
   warnings: string[];
   error: JsonError | null;
 }
@@ -148,6 +165,7 @@ export function document(
     clients: fields.clients,
     config: fields.config,
     ...(fields.runners === undefined ? {} : { runners: fields.runners }),
+    ...(fields.quarantined === undefined ? {} : { quarantined: fields.quarantined }),
     warnings: fields.warnings,
     error: fields.error ?? null,
   };
@@ -173,6 +191,21 @@ export function jsonError(error: unknown): JsonError {
     hint: "this is a bug in register-runner; please report it with the output of --verbose",
     request_id: null,
   };
+}
+
+/** The JSON form of quarantined executor files. */
+export function jsonQuarantined(files: readonly QuarantinedFile[]): JsonQuarantined[] {
+  return files.map((q) => ({
+    file: q.file,
+    key: q.key,
+    problems: q.problems.map((p) => ({
+      message: p.message,
+      where: p.where
+        ? { file: p.where.file, key: p.where.key ?? null, line: p.where.line ?? null }
+        : null,
+      hint: p.hint ?? null,
+    })),
+  }));
 }
 
 /** The JSON form of a step's view. */

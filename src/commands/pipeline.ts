@@ -16,24 +16,31 @@ import {
   journalPath,
   TokenJournal,
 } from "../runner_config/journal.ts";
-import { desiredRunners } from "../desired/runners.ts";
+import { desiredRunners, quarantinedType } from "../desired/runners.ts";
 import { readGitLabRunnerVersion, type RunnerBinary } from "../desired/facts/gitlab_runner.ts";
 import { type RunnerInfo, runnerInfo } from "../gitlab/runner_info.ts";
 import type { RuntimeEnv } from "../kernel/env.ts";
-import { GitLabUnreachableError } from "../kernel/errors.ts";
+import { GitLabUnreachableError, InputError } from "../kernel/errors.ts";
 import { type GitLabClient, openClient } from "../gitlab/client.ts";
 import { gatherHostFacts } from "../desired/host_facts.ts";
-import { loadLocalConfig, loadSite, normalizeUrl, readSystemId } from "../inputs/mod.ts";
+import {
+  InputErrors,
+  loadLocalConfig,
+  loadSite,
+  normalizeUrl,
+  readSystemId,
+} from "../inputs/mod.ts";
 import type {
   ClientConfig,
   DesiredRunner,
   LocalConfig,
   LocalRunner,
   Observation,
+  QuarantinedFile,
   Site,
 } from "../kernel/model.ts";
 import { observeClient } from "../reconcile/observe.ts";
-import { type ClientPlan, planClient } from "../reconcile/planner.ts";
+import { planWithQuarantine, type QuarantinePlan } from "../reconcile/quarantine.ts";
 
 /** Options shared by the commands that read the prefix and talk to GitLab. */
 export interface PipelineOptions {
@@ -50,6 +57,11 @@ export interface PipelineOptions {
   tagSchemaFile?: string;
   /** `--capture-tags`: executable whose JSON output is merged into the tag properties. */
   captureTagsProgram?: string;
+  /**
+   * Quarantine an executor file whose problems are its own instead of failing (sync without
+   * `--strict`, plan); see `QuarantinedFile`. Default false (`check`, `unregister`).
+   */
+  confine?: boolean;
 }
 
 /** What was read from the prefix besides the site: the local runners and their tokens. */
@@ -69,20 +81,23 @@ export interface LocalState {
 /** The local state plus the runners this host wants. */
 export interface PlanningState extends LocalState {
   desired: DesiredRunner[];
+  /** Executor files left as they were this run (only with `confine`). */
+  quarantined: QuarantinedFile[];
 }
 
 /** Loads and validates the site; logs and returns its warnings. Reads only. */
 export async function loadInputs(
-  options: Pick<PipelineOptions, "prefix" | "instance" | "env" | "checkPermissions">,
-): Promise<{ site: Site; warnings: string[] }> {
-  const { site, warnings } = await loadSite({
+  options: Pick<PipelineOptions, "prefix" | "instance" | "env" | "checkPermissions" | "confine">,
+): Promise<{ site: Site; warnings: string[]; quarantined: QuarantinedFile[] }> {
+  const { site, warnings, quarantined } = await loadSite({
     prefix: options.prefix,
     instance: options.instance,
     env: options.env,
     checkPermissions: options.checkPermissions,
+    confine: options.confine ?? false,
   });
   for (const w of warnings) options.env.logger.warn(w);
-  return { site, warnings };
+  return { site, warnings, quarantined };
 }
 
 /** Reads config.toml (the default loader), without writing anything. */
@@ -117,8 +132,9 @@ export async function readLocalState(
 /** The runners this host wants (tags from the host facts); warnings are logged and appended. */
 export async function readDesired(
   site: Site,
-  options: Pick<PipelineOptions, "env" | "tagSchemaFile" | "captureTagsProgram">,
+  options: Pick<PipelineOptions, "env" | "tagSchemaFile" | "captureTagsProgram" | "confine">,
   warnings: string[],
+  others: { types: readonly string[]; quarantined?: QuarantinedFile[] } = { types: [] },
 ): Promise<DesiredRunner[]> {
   const host = await gatherHostFacts({
     env: options.env,
@@ -126,25 +142,72 @@ export async function readDesired(
     captureTagsProgram: options.captureTagsProgram,
     site,
   });
-  const { runners, warnings: tagWarnings } = desiredRunners(site, host);
+  const { runners, warnings: tagWarnings, quarantined } = desiredRunners(site, host, {
+    confine: options.confine ?? false,
+    otherTypes: others.types,
+  });
   for (const w of tagWarnings) options.env.logger.warn(w);
   warnings.push(...tagWarnings);
+  others.quarantined?.push(...quarantined);
   return runners;
 }
 
-/** {@link readLocalState} and {@link readDesired} together, in sync's order. */
+/**
+ * {@link readLocalState} and {@link readDesired} together, in sync's order. Files quarantined
+ * while loading (`quarantined`) and while computing tags are returned together, each logged as a
+ * warning; when no executor file is left the run fails with their problems.
+ */
 export async function readPlanningState(
   site: Site,
   options: PipelineOptions,
   warnings: string[],
+  loaded: readonly QuarantinedFile[] = [],
   loadConfig?: ConfigLoader,
 ): Promise<PlanningState> {
   const state = await readLocalState(site, options, loadConfig);
-  const desired = await readDesired(site, options, warnings);
+  const localNames = state.localRunners.flatMap((l) => (l.name === undefined ? [] : [l.name]));
+  const quarantined = loaded.map((q): QuarantinedFile => {
+    const type = quarantinedType(q.key, localNames, options.env.hostname, site.instance);
+    const name = `${options.env.hostname} ${site.instance} ${type} ${q.key} Runner`;
+    return { ...q, names: type === undefined ? [] : [name] };
+  });
+  const types = loaded.flatMap((q) => {
+    const type = quarantinedType(q.key, localNames, options.env.hostname, site.instance);
+    return type === undefined ? [] : [type];
+  });
+  const desired = await readDesired(site, options, warnings, { types, quarantined });
+  if (quarantined.length > 0 && desired.length === 0) throw quarantineError(quarantined);
+  quarantined.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const q of quarantined) {
+    for (const p of q.problems) {
+      const w = `${oneLine(p.message)}; ${q.file} is left as it was: its runner is kept, ` +
+        "nothing is registered, updated or deleted for it (--strict fails instead)";
+      options.env.logger.warn(w);
+      warnings.push(w);
+    }
+  }
   const binary = state.localRunners.some((l) => l.token !== undefined)
     ? await readGitLabRunnerVersion(options.env.getEnv("PATH"))
     : undefined;
-  return { ...state, desired, infoFor: infoForLocal(desired, binary) };
+  return { ...state, desired, quarantined, infoFor: infoForLocal(desired, binary) };
+}
+
+/** A multi-line message on one line (a warning keeps its level prefix). */
+export function oneLine(text: string): string {
+  return text.split("\n").map((l) => l.trim()).filter((l) => l !== "").join(" ");
+}
+
+/** The problems of quarantined files as the error that fails the run (every file is bad). */
+export function quarantineError(quarantined: readonly QuarantinedFile[]): InputError {
+  const errors = quarantined.flatMap((q) =>
+    q.problems.map((p) =>
+      new InputError(p.message, {
+        ...(p.where === undefined ? {} : { where: p.where }),
+        ...(p.hint === undefined ? {} : { hint: p.hint }),
+      })
+    )
+  );
+  return errors.length === 1 ? errors[0]! : new InputErrors(errors);
 }
 
 /**
@@ -221,7 +284,7 @@ export interface PlannedClient {
   api: GitLabClient;
   desired: DesiredRunner[];
   local: LocalRunner[];
-  plan: ClientPlan;
+  plan: QuarantinePlan;
 }
 
 /**
@@ -234,9 +297,13 @@ export function planEachClient<T>(
   options: PipelineOptions,
   work: (planned: PlannedClient) => Promise<T>,
 ): Promise<PromiseSettledResult<T>[]> {
+  const quarantine = {
+    files: state.quarantined.map((q) => q.file),
+    names: state.quarantined.flatMap((q) => q.names),
+  };
   return observeEachClient(site, state, options, ({ client, api, local, observation }) => {
     const desired = state.desired.filter((d) => d.clientKey === client.key);
-    const plan = planClient({
+    const plan = planWithQuarantine({
       desired,
       local,
       observation,
@@ -244,7 +311,7 @@ export function planEachClient<T>(
         personalAccessToken: client.personalAccessToken !== undefined,
         registrationToken: client.registrationToken !== undefined,
       },
-    });
+    }, quarantine);
     for (const w of plan.warnings) options.env.logger.warn(w);
     return work({ client, api, desired, local, plan });
   });

@@ -10,21 +10,27 @@
  * @module
  */
 
-import type { ClientPlan, RunnerStep } from "../reconcile/planner.ts";
+import type { RunnerStep } from "../reconcile/planner.ts";
+import type { QuarantinePlan } from "../reconcile/quarantine.ts";
 import { isNoop } from "../reconcile/planner.ts";
 import { ExitCode, GitLabUnreachableError } from "../kernel/errors.ts";
 import { statIfExists } from "../inputs/fs.ts";
 import { normalizeUrl } from "../inputs/mod.ts";
-import type { RunnerToken, Site } from "../kernel/model.ts";
+import type { QuarantinedFile, RunnerToken, Site } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
 import { expiryWarnings } from "../runner_config/token_lifetime.ts";
-import { renderRunners, renderSiteConfig, type RunnerCredentials } from "./config_out.ts";
+import {
+  keptSections,
+  renderRunners,
+  renderSiteConfig,
+  type RunnerCredentials,
+} from "./config_out.ts";
 import { maskConfigText, unifiedDiff } from "./diff.ts";
 import { loadInputs, type PipelineOptions, planEachClient, readPlanningState } from "./pipeline.ts";
 
 /** What plan found for one GitLab. */
 export type PlannedClientReport =
-  | { url: string; status: "planned"; plan: ClientPlan }
+  | { url: string; status: "planned"; plan: QuarantinePlan }
   | { url: string; status: "unreachable"; error: GitLabUnreachableError };
 
 /** The result of `plan`. */
@@ -40,6 +46,8 @@ export interface PlanReport {
   warnings: string[];
   /** 0 nothing to do, 10 changes pending, 5 a GitLab could not be reached. */
   exitCode: number;
+  /** Executor files sync would leave as they are (problems of their own). */
+  quarantined: QuarantinedFile[];
 }
 
 /** Placeholder tokens shown for runners that would get a new token. */
@@ -53,8 +61,9 @@ export const PLACEHOLDER = {
 /** Computes what sync would do. Throws `RegisterRunnerError`s (unreachable GitLabs are reported). */
 export async function plan(options: PipelineOptions): Promise<PlanReport> {
   const { env } = options;
-  const { site, warnings } = await loadInputs(options);
-  const state = await readPlanningState(site, options, warnings);
+  const confined = { ...options, confine: true };
+  const { site, warnings, quarantined } = await loadInputs(confined);
+  const state = await readPlanningState(site, confined, warnings, quarantined);
   const results = await planEachClient(site, state, options, ({ plan }) => Promise.resolve(plan));
 
   const clients: PlannedClientReport[] = [];
@@ -85,7 +94,13 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
     env.logger.warn(w);
     warnings.push(w);
   }
-  const planned = renderSiteConfig(site, rendered);
+  const kept = keptSections(state.local, state.local, {
+    held: clients.flatMap((c) => (c.status === "planned" ? c.plan.held : [])),
+    refused: [],
+    unreachable: [...unreachable],
+    quarantined: state.quarantined,
+  });
+  const planned = renderSiteConfig(site, rendered, kept, state.desired, state.local?.runners);
   const current = state.local?.text;
   const config = current === planned && !(await looserThan0600(site))
     ? "unchanged"
@@ -100,7 +115,16 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
     : gitlabChanges || config === "would-change"
     ? ExitCode.ChangesPending
     : ExitCode.Ok;
-  return { outputFile: site.outputFile, clients, config, diff, gitlabChanges, warnings, exitCode };
+  return {
+    outputFile: site.outputFile,
+    clients,
+    config,
+    diff,
+    gitlabChanges,
+    warnings,
+    exitCode,
+    quarantined: state.quarantined,
+  };
 }
 
 /** The credentials sync would write for a step: the local ones, or a placeholder for new ones. */

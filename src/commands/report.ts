@@ -12,6 +12,8 @@ import type { CheckReport } from "./check.ts";
 import type { PlanReport } from "./plan.ts";
 import type { UnregisterReport } from "./unregister.ts";
 import type { SyncReport } from "./sync.ts";
+import type { QuarantinedFile } from "../kernel/model.ts";
+import type { HeldRunner } from "../reconcile/quarantine.ts";
 import {
   type Change,
   type DeletionView,
@@ -90,8 +92,12 @@ export function formatSyncReport(report: SyncReport): string {
       lines.push(`  ${stepLine(stepView(step, ids.get(step.desired.key)))}`);
     }
     for (const d of c.plan.deletions) lines.push(`  ${deletionLine(deletionView(d))}`);
-    if (c.plan.steps.length === 0 && c.plan.deletions.length === 0) lines.push("  (no runners)");
+    for (const h of c.plan.held) lines.push(`  ${heldLine(h)}`);
+    if (c.plan.steps.length === 0 && c.plan.deletions.length === 0 && c.plan.held.length === 0) {
+      lines.push("  (no runners)");
+    }
   }
+  lines.push(...quarantineLines(report.quarantined));
   lines.push(`config: ${report.config} ${report.outputFile}`);
   return lines.join("\n");
 }
@@ -108,6 +114,22 @@ function stepLine(v: StepView): string {
     case "register":
       return `register  ${v.runner}${id}: ${v.reason}`;
   }
+}
+
+/** A runner held for a quarantined file, as one line of sync's report. */
+function heldLine(h: HeldRunner): string {
+  const id = h.runnerId === undefined ? "" : ` (#${h.runnerId})`;
+  return `held      ${h.description}${id}: left as it was, ${h.reason}`;
+}
+
+/** One line per quarantined executor file: where its first problem is. */
+function quarantineLines(files: readonly QuarantinedFile[]): string[] {
+  return files.map((q) => {
+    const w = q.problems[0]?.where;
+    const line = w?.line === undefined ? "" : ` (line ${w.line})`;
+    const more = q.problems.length > 1 ? `, ${q.problems.length} problems` : "";
+    return `quarantined: ${q.file}${line}${more}: left as it was; see the warnings`;
+  });
 }
 
 function deletionLine(v: DeletionView): string {
@@ -171,10 +193,17 @@ export function formatPlanReport(report: PlanReport): string {
       ["ACTION", "RUNNER", "ID", "DETAILS"],
       ...c.plan.steps.map((s) => stepRow(stepView(s))),
       ...c.plan.deletions.map((d) => deletionRow(deletionView(d))),
+      ...c.plan.held.map((h) => [
+        "hold",
+        h.description,
+        h.runnerId === undefined ? "-" : `#${h.runnerId}`,
+        `left as it was, ${h.reason}`,
+      ]),
     ];
     if (rows.length === 1) lines.push("  (no runners)");
     else lines.push(...table(rows));
   }
+  lines.push(...quarantineLines(report.quarantined));
   const verb = report.config === "unchanged" ? "unchanged" : "would change";
   lines.push(`config: ${verb} ${report.outputFile}`);
   if (report.diff !== "") lines.push(report.diff.trimEnd());

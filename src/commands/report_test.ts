@@ -7,7 +7,8 @@ import { GitLabUnreachableError } from "../kernel/errors.ts";
 import type { DesiredRunner, LocalRunner } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
 import type { RunnerResult } from "../reconcile/apply.ts";
-import type { ClientPlan, RunnerStep } from "../reconcile/planner.ts";
+import type { RunnerStep } from "../reconcile/planner.ts";
+import type { QuarantinePlan } from "../reconcile/quarantine.ts";
 import { planDocument, syncDocument } from "./documents.ts";
 import type { PlanReport } from "./plan.ts";
 import { formatPlanReport, formatSyncReport } from "./report.ts";
@@ -67,7 +68,8 @@ const STEPS: RunnerStep[] = [
   { action: "register", desired: desired("gpu"), via: "pat", reason: "no runner yet" },
 ];
 
-const PLAN: ClientPlan = {
+const PLAN: QuarantinePlan = {
+  held: [],
   clientKey: "a",
   steps: STEPS,
   deletions: [
@@ -83,7 +85,7 @@ const PLAN: ClientPlan = {
   warnings: [],
 };
 
-const EMPTY: ClientPlan = { clientKey: "c", steps: [], deletions: [], warnings: [] };
+const EMPTY: QuarantinePlan = { clientKey: "c", steps: [], deletions: [], warnings: [], held: [] };
 
 const unreachable = () =>
   new GitLabUnreachableError(
@@ -115,6 +117,7 @@ const SYNC: SyncReport = {
         clientKey: "a",
         runners: STEPS.map((s, i) => result(s, OUTCOME_IDS[i])),
         deleted: PLAN.deletions,
+        refused: [],
       },
     },
     { url: URL_B, status: "unreachable", error: unreachable(), kept: 2 },
@@ -122,11 +125,12 @@ const SYNC: SyncReport = {
       url: URL_C,
       status: "synced",
       plan: EMPTY,
-      outcome: { clientKey: "c", runners: [], deleted: [] },
+      outcome: { clientKey: "c", runners: [], deleted: [], refused: [] },
     },
   ],
   config: "written",
   warnings: [],
+  quarantined: [],
 };
 
 const PLANNED: PlanReport = {
@@ -141,6 +145,7 @@ const PLANNED: PlanReport = {
   gitlabChanges: true,
   warnings: [],
   exitCode: 5,
+  quarantined: [],
 };
 
 const CTX = { prefix: "/etc/gitlab-runner", instance: "main" };

@@ -19,6 +19,7 @@ import { recordBudget } from "./record_budget.ts";
 import { loadOrRecoverTornConfig } from "./torn_config.ts";
 import {
   keepRotatedTokens,
+  keptSections,
   renderRunners,
   renderSiteConfig,
   type RunnerCredentials,
@@ -26,15 +27,23 @@ import {
 import {
   loadInputs,
   noFallbackError,
+  oneLine,
   overlayJournal,
   type PipelineOptions,
   planEachClient,
   readPlanningState,
 } from "./pipeline.ts";
 import { GitLabUnreachableError } from "../kernel/errors.ts";
-import { normalizeUrl, parseLocalConfig } from "../inputs/mod.ts";
-import type { LocalConfig, LocalRunner, Site } from "../kernel/model.ts";
-import { type ClientPlan, isNoop } from "../reconcile/planner.ts";
+import { normalizeUrl, parseLocalConfig, problemOf } from "../inputs/mod.ts";
+import type {
+  DesiredRunner,
+  LocalConfig,
+  LocalRunner,
+  QuarantinedFile,
+  Site,
+} from "../kernel/model.ts";
+import { isNoop } from "../reconcile/planner.ts";
+import type { QuarantinePlan } from "../reconcile/quarantine.ts";
 import { expiryWarnings } from "../runner_config/token_lifetime.ts";
 
 /** Options of one sync. */
@@ -49,7 +58,7 @@ export interface SyncOptions extends PipelineOptions {
 
 /** What happened with one GitLab. */
 export type ClientReport =
-  | { url: string; status: "synced"; plan: ClientPlan; outcome: ClientOutcome }
+  | { url: string; status: "synced"; plan: QuarantinePlan; outcome: ClientOutcome }
   | { url: string; status: "unreachable"; error: GitLabUnreachableError; kept: number };
 
 /** The result of a sync, for the reporter. */
@@ -58,11 +67,14 @@ export interface SyncReport {
   clients: ClientReport[];
   config: "written" | "unchanged";
   warnings: string[];
+  /** Executor files left as they were (problems of their own); empty with `--strict`. */
+  quarantined: QuarantinedFile[];
 }
 
 /** Runs one sync. Throws `RegisterRunnerError`s for the reporter. */
-export async function sync(options: SyncOptions): Promise<SyncReport> {
-  const { site, warnings } = await loadInputs(options);
+export async function sync(given: SyncOptions): Promise<SyncReport> {
+  const options: SyncOptions = { ...given, confine: !given.strict };
+  const { site, warnings, quarantined } = await loadInputs(options);
   // A read-only prefix: the lock cannot be created, so the run goes on without it (nobody can
   // write there) and warns; if anything needs changing, recording it fails before GitLab is
   // changed (record before acting, below), with exit 3.
@@ -78,7 +90,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     site.prefix,
     site.instance,
     lockOptions,
-    () => syncLocked(site, options, warnings),
+    () => syncLocked(site, options, warnings, quarantined),
   );
 }
 
@@ -86,6 +98,7 @@ async function syncLocked(
   site: Site,
   options: SyncOptions,
   warnings: string[],
+  loaded: QuarantinedFile[],
 ): Promise<SyncReport> {
   const { env } = options;
   const loadConfig = async (s: Site) => {
@@ -94,7 +107,7 @@ async function syncLocked(
     warnings.push(...loaded.warnings);
     return loaded.local;
   };
-  const state = await readPlanningState(site, options, warnings, loadConfig);
+  const state = await readPlanningState(site, options, warnings, loaded, loadConfig);
   const { local, desired } = state;
   const journal = new TokenJournal(state.journalPath);
   // Tokens issued this run, so a GitLab that fails mid-run keeps them in its degraded sections.
@@ -127,6 +140,7 @@ async function syncLocked(
       persist,
       clock: env.clock,
       logger: env.logger,
+      confineRefusals: !options.strict,
     });
     return { plan, outcome };
   });
@@ -158,6 +172,18 @@ async function syncLocked(
     }
     throw first;
   }
+  const quarantined = [...state.quarantined];
+  const refused = reports.flatMap((r) => (r.status === "synced" ? r.outcome.refused : []));
+  if (refused.length > 0 && refused.length === desired.length) throw refused[0]!.error;
+  for (const { desired: d, error } of refused) {
+    const file = site.executors.find((e) => e.key === d.key)?.file ?? d.key;
+    const problem = { ...problemOf(error), where: { file } };
+    quarantined.push({ key: d.key, file, problems: [problem], names: runnerNames(d) });
+    const w = `${file}: GitLab refused to register its runner: ${oneLine(error.message)}; ` +
+      `${file} is left as it was: nothing is registered for it (--strict fails instead)`;
+    env.logger.warn(w);
+    warnings.push(w);
+  }
 
   const applied = new Map<string, RunnerCredentials>();
   for (const r of reports) {
@@ -178,12 +204,25 @@ async function syncLocked(
     env.logger.warn(w);
     warnings.push(w);
   }
-  if (renderSiteConfig(site, rendered) !== local?.text) await recordable();
+  // Sections of quarantined files are kept byte for byte, from the file as it is when written.
+  const keep = {
+    held: reports.flatMap((r) => (r.status === "synced" ? r.plan.held : [])),
+    refused: refused.map((r) => r.desired),
+    unreachable: [...unreachable],
+    quarantined,
+  };
+  let kept = keptSections(local, local, keep);
+  const text = (fresh: LocalConfig | undefined) => {
+    kept = keptSections(local, fresh, keep);
+    return renderSiteConfig(site, rendered, kept, desired, local?.runners);
+  };
+  if (text(local) !== local?.text) await recordable();
   // Read again just before and just after the rename: a token gitlab-runner rotated meanwhile
   // (in place, in the file we replace or in ours) is kept, not overwritten by the revoked one.
   const write = await writeConfigRechecked(site.outputFile, (onDisk) => {
-    rendered = keepRotatedTokens(rendered, local, parsedOrUndefined(site.outputFile, onDisk));
-    return renderSiteConfig(site, rendered);
+    const fresh = parsedOrUndefined(site.outputFile, onDisk);
+    rendered = keepRotatedTokens(rendered, local, fresh);
+    return text(fresh);
   }, { mode: 0o600, ...options.configWriteHooks });
   if (!write.settled) {
     const w = `${site.outputFile} kept changing while it was written (gitlab-runner rotating ` +
@@ -197,8 +236,8 @@ async function syncLocked(
     warnings.push(w);
   }
   // The journal may go once the config holds its tokens, except tokens a later run still needs.
-  await journal.replace(tokensStillNeeded(site, unreachable, known, rendered));
-  return { outputFile: site.outputFile, clients: reports, config: written, warnings };
+  await journal.replace(tokensStillNeeded(site, unreachable, known, [...rendered, ...kept]));
+  return { outputFile: site.outputFile, clients: reports, config: written, warnings, quarantined };
 }
 
 /** The config in `text` (read from `path`), or undefined when there is none or it does not parse. */
@@ -216,6 +255,10 @@ function recordedFiles(site: Site): string {
   return `${site.outputFile} and the token journal`;
 }
 
+/** A desired runner's current and former descriptions. */
+function runnerNames(d: DesiredRunner): string[] {
+  return [d.description, ...d.formerDescriptions];
+}
 /**
  * Tokens the written config drops but a later run needs: runners of a GitLab that could not be
  * reached, that has no personal access token (so they cannot be listed), and whose executor file

@@ -8,8 +8,9 @@
 
 import { InputError } from "../kernel/errors.ts";
 import { Problems } from "../inputs/problems.ts";
+import { problemOf } from "../inputs/site.ts";
 import type { CpuFacts } from "./facts/cpu.ts";
-import type { DesiredRunner, ExecutorSpec, Site } from "../kernel/model.ts";
+import type { DesiredRunner, ExecutorSpec, QuarantinedFile, Site } from "../kernel/model.ts";
 import {
   buildProperties,
   flattenProperties,
@@ -121,7 +122,7 @@ export function executorTags(
         `${spec.file}: the tag properties do not satisfy the tag schema ${host.schema.file}:\n` +
           problems.map((p) => `  - ${p}`).join("\n"),
         {
-          where: { file: host.schema.file },
+          where: { file: spec.file },
           hint: `The properties were ${JSON.stringify(properties)}. Change the schema, or what ` +
             "the host gives (env_tags, facts, the --capture-tags program).",
         },
@@ -208,19 +209,22 @@ export function isOwnedDescription(
  * several share it. The other form is kept as a former description, so a runner is adopted and
  * renamed in place when files are added or removed, never registered again.
  */
-export function desiredRunners(site: Site, host: HostFacts): {
+export function desiredRunners(site: Site, host: HostFacts, options: DesiredOptions = {}): {
   runners: DesiredRunner[];
   warnings: string[];
+  /** Executors whose tags failed, left out (only with `options.confine`). */
+  quarantined: QuarantinedFile[];
 } {
   const byType = new Map<string, number>();
-  for (const spec of site.executors) {
-    byType.set(spec.executor, (byType.get(spec.executor) ?? 0) + 1);
+  for (const type of [...site.executors.map((s) => s.executor), ...options.otherTypes ?? []]) {
+    byType.set(type, (byType.get(type) ?? 0) + 1);
   }
+  const quarantined: QuarantinedFile[] = [];
   const warnings: string[] = [...(host.schema?.warnings ?? [])];
   const problems = new Problems();
   const runners = [...site.executors]
     .sort((a, b) => compare(a.key, b.key))
-    .map((spec): DesiredRunner => {
+    .flatMap((spec): DesiredRunner[] => {
       const base = `${host.hostname} ${site.instance} ${spec.executor}`;
       const single = `${base} Runner`;
       const perFile = `${base} ${spec.key} Runner`;
@@ -232,9 +236,18 @@ export function desiredRunners(site: Site, host: HostFacts): {
         warnings.push(...result.warnings);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
+        if (options.confine) {
+          quarantined.push({
+            key: spec.key,
+            file: spec.file,
+            problems: [problemOf(error)],
+            names: [single, perFile],
+          });
+          return [];
+        }
         problems.add(error);
       }
-      return {
+      return [{
         key: spec.key,
         clientKey: spec.clientKey,
         description: shared ? perFile : single,
@@ -243,10 +256,42 @@ export function desiredRunners(site: Site, host: HostFacts): {
         attributes: spec.attributes,
         executor: spec.executor,
         runnerKeys: spec.runnerKeys,
-      };
+      }];
     });
   problems.throwIfAny();
-  return { runners, warnings: [...new Set(warnings)] };
+  return { runners, warnings: [...new Set(warnings)], quarantined };
+}
+
+/** How {@link desiredRunners} treats files it cannot use. */
+export interface DesiredOptions {
+  /** Quarantine an executor whose tags fail (schema) instead of throwing. */
+  confine?: boolean;
+  /**
+   * Executor types of files left out (quarantined while loading), so the others keep their
+   * descriptions: a shared type stays shared.
+   */
+  otherTypes?: readonly string[];
+}
+
+/**
+ * The executor type a quarantined file's runner had, read from its last good section's name
+ * (`"{host} {instance} {type} {key} Runner"`, the form used when several files share a type);
+ * undefined when no such name is among `names`.
+ */
+export function quarantinedType(
+  key: string,
+  names: readonly string[],
+  hostname: string,
+  instance: string,
+): string | undefined {
+  const prefix = ownedDescriptionPrefix(hostname, instance);
+  const suffix = ` ${key} Runner`;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(suffix)) continue;
+    const type = name.slice(prefix.length, -suffix.length);
+    if (type !== "" && !type.includes(" ")) return type;
+  }
+  return undefined;
 }
 
 function compare(a: string, b: string): number {

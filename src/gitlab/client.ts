@@ -88,8 +88,9 @@ const WRITE = {
 };
 const LIST = {
   scopes: "`read_api` or `api`",
-  who: "listing all runners (GET /runners/all) needs an " +
-    "administrator's (or auditor's) token" + ADMIN_MODE,
+  who: "listing all runners (GET /runners/all) needs an administrator's token (an " +
+    "auditor's can list but not create, reset or delete runners, which sync also does)" +
+    ADMIN_MODE,
 };
 const CREATE = {
   scopes: "`create_runner` or `api`",

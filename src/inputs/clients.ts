@@ -13,7 +13,13 @@ import type { LoadContext } from "./context.ts";
 import { readTextFile, statIfExists } from "./fs.ts";
 import type { KeyPath } from "./key_lines.ts";
 import { CLIENT_KEYS, suggestion } from "./keys.ts";
-import { isPlaceholder, readSecretFile, resolveSecretPath, secretValueProblem } from "./secrets.ts";
+import {
+  isPlaceholder,
+  readSecretFile,
+  resolveSecretPath,
+  secretSearch,
+  secretValueProblem,
+} from "./secrets.ts";
 import type { TomlDoc } from "./toml_file.ts";
 import { apiBaseOf, checkGitLabUrl, normalizeUrl } from "./url.ts";
 import { describeValue } from "./values.ts";
@@ -165,9 +171,13 @@ async function secretFromFile(
   try {
     const file = await resolveSecretPath(path, ctx.prefix, ctx.env);
     if ((await statIfExists(file)) === undefined) {
+      const { places, note } = secretSearch(path, ctx.prefix, ctx.env);
+      const where = places.length === 1
+        ? `points at ${file}, which does not exist`
+        : `"${path.slice(0, 200)}" was found in none of ${places.join(", ")}`;
       ctx.problems.add(doc.error(
         at,
-        `points at ${file}, which does not exist`,
+        note === "" ? where : `${where}; ${note}`,
         `Write the token into ${file} (chmod 600), or correct the path. ${hint}`,
       ));
       return undefined;

@@ -19,14 +19,16 @@ export const EXECUTOR_STEM = /^[A-Za-z0-9][A-Za-z0-9+._@-]*$/;
 /**
  * Loads every `*.toml` in `dir`, sorted by file name. A missing directory is a problem (an empty one
  * means zero runners); hidden entries, other files and subdirectories are skipped with a debug note.
+ * `files` are the paths of every executor file found, valid or not.
  */
 export async function loadExecutors(
   dir: string,
   clients: ClientIndex,
   ctx: LoadContext,
-): Promise<ExecutorSpec[]> {
+): Promise<{ specs: ExecutorSpec[]; files: string[] }> {
   const names = await ctx.problems.capture(() => listExecutorDir(dir, ctx));
   const specs: ExecutorSpec[] = [];
+  const files = (names ?? []).map((name) => join(dir, name));
   for (const name of names ?? []) {
     const file = join(dir, name);
     const ok = await ctx.problems.capture(() => checkExecutorFile(file, name, ctx));
@@ -36,7 +38,7 @@ export async function loadExecutors(
     const spec = validateExecutor(doc, name.slice(0, -".toml".length), clients, ctx);
     if (spec) specs.push(spec);
   }
-  return specs;
+  return { specs, files };
 }
 
 /** The sorted `*.toml` names in `dir` that are files or symlinks (others noted at debug level). */

@@ -6,7 +6,7 @@
  * @module
  */
 
-export { type LoadedSite, loadSite, type LoadSiteOptions } from "./site.ts";
+export { type LoadedSite, loadSite, type LoadSiteOptions, problemOf } from "./site.ts";
 export { loadLocalConfig, parseLocalConfig } from "./local_config.ts";
 export { isTornToml } from "./torn_toml.ts";
 export { readSystemId } from "./system_id.ts";

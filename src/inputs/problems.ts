@@ -56,6 +56,11 @@ export class Problems {
     return this.#errors.length;
   }
 
+  /** Every problem recorded so far, in the order found. */
+  all(): readonly InputError[] {
+    return [...this.#errors];
+  }
+
   /** Records a problem (each of an {@link InputErrors}' problems separately). */
   add(error: InputError): void {
     if (error instanceof InputErrors) this.#errors.push(...error.problems);

@@ -64,6 +64,32 @@ export async function resolveSecretPath(
 }
 
 /**
+ * Every place {@link resolveSecretPath} looks for a `*_file` value, as absolute paths in the order
+ * searched, and a note on `$CREDENTIALS_DIRECTORY` when a bare name could have been found there.
+ */
+export function secretSearch(
+  value: string,
+  prefix: string,
+  env: RuntimeEnv,
+): { places: string[]; note: string } {
+  const own = isAbsolute(value) ? value : resolve(prefix, value);
+  if (value.includes("/") || value === "." || value === "..") return { places: [own], note: "" };
+  const credentials = env.getEnv("CREDENTIALS_DIRECTORY");
+  if (!credentials) {
+    return {
+      places: [own],
+      note: "$CREDENTIALS_DIRECTORY is not set (systemd sets it for a unit with " +
+        "LoadCredential=; on a manual run it is unset), so the credentials directory was not searched",
+    };
+  }
+  return {
+    places: [resolve(credentials, value), own],
+    note: `$CREDENTIALS_DIRECTORY is ${resolve(credentials)} (systemd sets it for a unit with ` +
+      "LoadCredential=; on a manual run it is unset)",
+  };
+}
+
+/**
  * Reads a secret file: must be private to its owner (when `checkPermissions`), a small regular
  * UTF-8 file whose trimmed content is a plausible token. Throws InputError naming the path.
  */

@@ -5,10 +5,10 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { RuntimeEnv } from "../kernel/env.ts";
-import { InputError } from "../kernel/errors.ts";
-import type { Site } from "../kernel/model.ts";
+import { InputError, type RegisterRunnerError } from "../kernel/errors.ts";
+import type { QuarantinedFile, Site } from "../kernel/model.ts";
 import type { LoadContext } from "./context.ts";
 import { loadExecutors } from "./executors.ts";
 import { statIfExists } from "./fs.ts";
@@ -60,12 +60,21 @@ export interface LoadSiteOptions {
    * others can access. Default true; turn off only in tests.
    */
   checkPermissions?: boolean;
+  /**
+   * Confine problems to their executor file: an `InputError` whose `where.file` is one executor
+   * file quarantines that file (see {@link QuarantinedFile}) instead of failing the load, unless
+   * there are other problems too or every executor file is bad. Default false (`check`,
+   * `--strict`): every problem fails the load.
+   */
+  confine?: boolean;
 }
 
 /** A loaded site and the warnings (unknown keys…) found while loading it. */
 export interface LoadedSite {
   site: Site;
   warnings: string[];
+  /** Executor files left out because of problems of their own (only with `confine`). */
+  quarantined: QuarantinedFile[];
 }
 
 /**
@@ -114,7 +123,7 @@ export async function loadSite(options: LoadSiteOptions): Promise<LoadedSite> {
   const templateFile = join(prefix, `config.template.${instance}.toml`);
   const executorDir = join(prefix, instance);
   const template = await loadTemplate(templateFile, executorDir, ctx);
-  const executors = await loadExecutors(
+  const { specs: executors, files } = await loadExecutors(
     executorDir,
     {
       templateFile,
@@ -123,7 +132,8 @@ export async function loadSite(options: LoadSiteOptions): Promise<LoadedSite> {
     },
     ctx,
   );
-  ctx.problems.throwIfAny();
+  const quarantined = options.confine ? confined(ctx.problems, files) : undefined;
+  if (quarantined === undefined) ctx.problems.throwIfAny();
   const site: Site = {
     prefix,
     instance,
@@ -134,5 +144,32 @@ export async function loadSite(options: LoadSiteOptions): Promise<LoadedSite> {
     clients: template?.clients ?? [],
     executors,
   };
-  return { site, warnings: ctx.warnings };
+  return { site, warnings: ctx.warnings, quarantined: quarantined ?? [] };
+}
+
+/**
+ * The executor files whose problems are their own, when every problem found is confined to one
+ * executor file and at least one executor file is healthy; undefined otherwise (the load fails).
+ */
+function confined(problems: Problems, files: readonly string[]): QuarantinedFile[] | undefined {
+  const byFile = new Map<string, QuarantinedFile>();
+  for (const problem of problems.all()) {
+    const file = problem.where?.file;
+    if (file === undefined || !files.includes(file)) return undefined;
+    const entry = byFile.get(file) ??
+      { key: basename(file).slice(0, -".toml".length), file, problems: [], names: [] };
+    entry.problems.push(problemOf(problem));
+    byFile.set(file, entry);
+  }
+  if (byFile.size > 0 && byFile.size === files.length) return undefined;
+  return [...byFile.values()];
+}
+
+/** An error as the plain data a {@link QuarantinedFile} holds. */
+export function problemOf(error: RegisterRunnerError): QuarantinedFile["problems"][number] {
+  return {
+    message: error.message,
+    ...(error.where === undefined ? {} : { where: error.where }),
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+  };
 }

@@ -84,6 +84,26 @@ export type FactName =
   | "microarchitecture_ancestors"
   | "scheduler";
 
+/**
+ * An executor file whose problems are its own (TOML syntax, keys, url, tags, a 403 or 410 for its
+ * registration): sync leaves its runner as it was — its last good `[[runners]]` section kept byte
+ * for byte, nothing registered, updated or deleted for it — and syncs the rest (`--strict` and
+ * `check` fail instead).
+ */
+export interface QuarantinedFile {
+  /** File stem (`gpu` for `gpu.toml`). */
+  key: string;
+  /** Absolute path of the file. */
+  file: string;
+  /** What is wrong: each message names the file (and key and line when known). */
+  problems: { message: string; where?: SourceRef; hint?: string }[];
+  /**
+   * Descriptions its runner carries or carried, as far as known (from its executor type, or
+   * from the name of its last good section); empty when unknown.
+   */
+  names: string[];
+}
+
 /** Everything loaded from the prefix: the desired state's inputs. */
 export interface Site {
   prefix: string;

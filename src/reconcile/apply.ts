@@ -44,6 +44,11 @@ export interface ClientOutcome {
   clientKey: string;
   runners: RunnerResult[];
   deleted: Deletion[];
+  /**
+   * Registrations GitLab refused with 403 or 410 (only with `confineRefusals`): nothing was
+   * registered for these runners; the others were applied.
+   */
+  refused: { desired: DesiredRunner; error: GitLabApiError }[];
 }
 
 /** What {@link applyClientPlan} needs. */
@@ -54,6 +59,11 @@ export interface ApplyContext {
   persist(issued: IssuedToken): Promise<void>;
   clock: Clock;
   logger: Logger;
+  /**
+   * A registration GitLab refuses with 403 or 410 is that runner's own problem: report it in
+   * `refused` instead of failing the plan (sync quarantines its executor file).
+   */
+  confineRefusals?: boolean;
 }
 
 /**
@@ -62,7 +72,16 @@ export interface ApplyContext {
  */
 export async function applyClientPlan(plan: ClientPlan, ctx: ApplyContext): Promise<ClientOutcome> {
   const issuing = oneAtATime();
-  const stepResults = plan.steps.map((s) => applyStep(plan.clientKey, s, ctx, issuing));
+  const refused: ClientOutcome["refused"] = [];
+  const stepResults = plan.steps.map(async (s) => {
+    try {
+      return await applyStep(plan.clientKey, s, ctx, issuing);
+    } catch (error) {
+      if (!ctx.confineRefusals || s.action !== "register" || !isRefusal(error)) throw error;
+      refused.push({ desired: s.desired, error });
+      return undefined;
+    }
+  });
   const deletions = plan.deletions.map((d) => applyDeletion(d, ctx));
   const settled = await Promise.allSettled([...stepResults, ...deletions]);
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -71,7 +90,12 @@ export async function applyClientPlan(plan: ClientPlan, ctx: ApplyContext): Prom
   for (const r of settled) {
     if (r.status === "fulfilled" && r.value !== undefined) runners.push(r.value);
   }
-  return { clientKey: plan.clientKey, runners, deleted: plan.deletions };
+  return { clientKey: plan.clientKey, runners, deleted: plan.deletions, refused };
+}
+
+/** GitLab refused to register a runner: forbidden (403) or registration disabled (410). */
+function isRefusal(error: unknown): error is GitLabApiError {
+  return error instanceof GitLabApiError && (error.status === 403 || error.status === 410);
 }
 
 /** Runs the tasks given to it one after the other, in call order, whatever their outcome. */

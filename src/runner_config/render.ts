@@ -68,8 +68,16 @@ export interface RenderInput {
   version: string;
   /** gitlab-runner global settings from the template, in the template's order. */
   globals: Record<string, unknown>;
-  /** The runners, in the order they are written. */
-  runners: RenderedRunner[];
+  /**
+   * The runners, in the order they are written; a {@link VerbatimSection} is a section copied
+   * byte for byte from the previous file (the runner of a quarantined executor file).
+   */
+  runners: readonly (RenderedRunner | VerbatimSection)[];
+}
+
+/** A `[[runners]]` section written exactly as given (its text, ending in a newline). */
+export interface VerbatimSection {
+  verbatim: string;
 }
 
 /**
@@ -83,9 +91,15 @@ export interface RenderInput {
  */
 export function renderConfig(input: RenderInput): string {
   const doc: Record<string, unknown> = withoutKeys(input.globals, TOOL_ONLY_KEYS, "runners");
-  if (input.runners.length > 0) doc.runners = input.runners.map(runnerTable);
-  const body = encodeToml(doc);
-  return header(input) + (body === "" ? "" : "\n" + body);
+  // Each section is encoded on its own, so a verbatim one can sit between them; the blank line
+  // between sections is the one the encoder puts before every `[[runners]]`.
+  const sections = input.runners.map((r) =>
+    "verbatim" in r
+      ? (r.verbatim.endsWith("\n") ? r.verbatim : `${r.verbatim}\n`)
+      : encodeToml({ runners: [runnerTable(r)] })
+  );
+  const parts = [encodeToml(doc), ...sections].filter((part) => part !== "");
+  return header(input) + (parts.length === 0 ? "" : "\n" + parts.join("\n"));
 }
 
 function header(input: RenderInput): string {
