@@ -183,15 +183,18 @@ Deno.test("quarantine: GitLab refuses one file's registration with 403; its prev
       status: 403,
       body: '{"message":"403 Forbidden"}',
     }); // … and GitLab refuses
-    await writeExecutor(gitlab, prefix, "batch"); // a new file that registers fine afterwards
+    await prefix.writeExecutor(
+      "cpu",
+      `url = "${gitlab.url}"\nexecutor = "docker"\ntags = ["more"]\n[docker]\nimage = "alpine:3"\n`,
+    ); // a change the rest of the run applies
     const result = await runCli(prefix);
     equal(result.code, 0, result.stderr);
     match(result.stderr, /^warn: .*gpu\.toml: GitLab refused to register its runner: .*403/m);
     assertNoSecrets(result.stdout + result.stderr, secretsOf(gitlab));
     const after = await prefix.readOutput();
     equal(section(after, GPU), section(good, GPU), "gpu's last good section is kept");
-    const batch = ownRunners(gitlab).filter((r) => r.description.includes("custom"));
-    equal(batch.length + ownRunners(gitlab).filter((r) => r.description === GPU).length, 1);
+    equal(ownRunners(gitlab).filter((r) => r.description === GPU).length, 0, "none registered");
+    ok(ownRunners(gitlab).find((r) => r.description === CPU)?.tag_list.includes("more"));
   });
 });
 
