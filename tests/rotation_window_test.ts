@@ -61,6 +61,7 @@ function syncOptions(prefix: Prefix, beforeRename: (path: string) => Promise<voi
       checkPermissions: true,
       concurrency: 4,
       strict: false,
+      allowEmpty: false,
       lockTimeoutMs: 5_000,
       configWriteHooks: { beforeRename },
     },

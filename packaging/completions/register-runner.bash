@@ -22,7 +22,7 @@ _register_runner() {
     plan) options="-p --prefix --service-instance --tag-schema --capture-tags --timeout --concurrency --output -v --verbose -q --quiet --log-format -h --help -V --version" ;;
     check) options="-p --prefix --service-instance --tag-schema --capture-tags --output -v --verbose -q --quiet --log-format -h --help -V --version" ;;
     unregister) options="-p --prefix --service-instance --tag-schema --capture-tags --timeout --lock-timeout --concurrency --yes --output -v --verbose -q --quiet --log-format -h --help -V --version" ;;
-    *) options="-p --prefix --service-instance --tag-schema --capture-tags --strict --timeout --lock-timeout --concurrency --metrics-file --output -v --verbose -q --quiet --log-format -h --help -V --version" ;;
+    *) options="-p --prefix --service-instance --tag-schema --capture-tags --strict --allow-empty --timeout --lock-timeout --concurrency --metrics-file --output -v --verbose -q --quiet --log-format -h --help -V --version" ;;
   esac
   if [[ "$cur" == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))

@@ -25,6 +25,8 @@ export interface CliOptions {
   tagSchema: string | undefined;
   captureTags: string | undefined;
   strict: boolean;
+  /** `sync`: run even with no executor file left (deletes every runner of the instance). */
+  allowEmpty: boolean;
   timeoutMs: number;
   lockTimeoutMs: number;
   concurrency: number;
@@ -96,6 +98,7 @@ export function parseCli(args: string[]): CliOptions {
     tagSchema: values["tag-schema"],
     captureTags: values["capture-tags"],
     strict: values.strict,
+    allowEmpty: values["allow-empty"],
     timeoutMs: seconds("--timeout", values.timeout) * 1000,
     lockTimeoutMs: seconds("--lock-timeout", values["lock-timeout"]) * 1000,
     concurrency: positiveInt("--concurrency", values.concurrency),
@@ -123,6 +126,7 @@ interface ParsedValues {
   "tag-schema": string | undefined;
   "capture-tags": string | undefined;
   strict: boolean;
+  "allow-empty": boolean;
   timeout: string;
   "lock-timeout": string;
   concurrency: string;
@@ -157,6 +161,7 @@ function helpRequest(topics: string[], values: ParsedValues): CliOptions {
     tagSchema: undefined,
     captureTags: undefined,
     strict: false,
+    allowEmpty: false,
     timeoutMs: 60_000,
     lockTimeoutMs: 120_000,
     concurrency: 8,

@@ -67,6 +67,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     commands: ["sync"],
   },
   {
+    name: "allow-empty",
+    help: "sync: run even when no executor file is left, deleting every runner of this " +
+      "instance (without it: exit 3, nothing changed)",
+    commands: ["sync"],
+  },
+  {
     name: "timeout",
     arg: "SECONDS",
     default: "60",
@@ -206,7 +212,11 @@ export const EXIT_CODES: readonly ExitCodeSpec[] = [
   },
   { code: 1, meaning: "internal error (a bug; please report it)" },
   { code: 2, meaning: "wrong command-line usage; unregister without --yes" },
-  { code: 3, meaning: "invalid local input: TOML syntax, keys, permissions, secret files" },
+  {
+    code: 3,
+    meaning: "invalid local input: TOML syntax, keys, permissions, secret files; sync with no\n" +
+      "executor file left (see --allow-empty); two client_configs urls of one GitLab",
+  },
   {
     code: 4,
     meaning: "GitLab refused a request: wrong or under-privileged token, registration disabled",

@@ -35,7 +35,8 @@ export interface RunnerCredentials {
 /**
  * The `[[runners]]` sections to write, in desired order: each desired runner with its result;
  * for a GitLab that could not be reached (`unreachable`, normalised keys), the last good local
- * section of that runner (degraded start); runners with neither are left out.
+ * section of that runner (degraded start), and the same for the runners a plan held (`held`,
+ * executor file stems: a listing not trusted this run); runners with neither are left out.
  */
 export function renderRunners(
   site: Site,
@@ -43,6 +44,7 @@ export function renderRunners(
   results: ReadonlyMap<string, RunnerCredentials>,
   unreachable: ReadonlySet<string>,
   local: LocalRunner[],
+  held: ReadonlySet<string> = new Set(),
 ): RenderedRunner[] {
   const out: RenderedRunner[] = [];
   for (const d of desired) {
@@ -62,7 +64,7 @@ export function renderRunners(
       });
       continue;
     }
-    if (!unreachable.has(d.clientKey)) continue;
+    if (!unreachable.has(d.clientKey) && !held.has(d.key)) continue;
     // Degraded start: keep the last good token for this runner.
     const l = local.find((x) =>
       x.token !== undefined && x.url !== undefined && normalizeUrl(x.url) === d.clientKey &&

@@ -55,6 +55,8 @@ export interface JsonStep {
   reason: string;
   /** Attribute changes by field, or null. */
   update: Record<string, JsonChange> | null;
+  /** Only for a runner that moves to this file: the executor file (stem) it belonged to. */
+  moved_from?: string;
 }
 
 /** A runner deleted (or to be deleted) in GitLab. */
@@ -219,6 +221,7 @@ export function jsonStep(v: StepView): JsonStep {
     update: v.changes === null
       ? null
       : Object.fromEntries(v.changes.map((c) => [c.field, { from: c.from, to: c.to }])),
+    ...(v.movedFrom === undefined ? {} : { moved_from: v.movedFrom }),
   };
 }
 

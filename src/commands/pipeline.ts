@@ -16,7 +16,8 @@ import {
   journalPath,
   TokenJournal,
 } from "../runner_config/journal.ts";
-import { desiredRunners, quarantinedType } from "../desired/runners.ts";
+import { ownershipRecordPath, readOwnershipRecord } from "../runner_config/ownership_record.ts";
+import { desiredRunners, hostnameProblem, quarantinedType } from "../desired/runners.ts";
 import { readGitLabRunnerVersion, type RunnerBinary } from "../desired/facts/gitlab_runner.ts";
 import { type RunnerInfo, runnerInfo } from "../gitlab/runner_info.ts";
 import type { RuntimeEnv } from "../kernel/env.ts";
@@ -37,10 +38,12 @@ import type {
   LocalRunner,
   Observation,
   QuarantinedFile,
+  RunnerRecord,
   Site,
 } from "../kernel/model.ts";
 import { observeClient } from "../reconcile/observe.ts";
 import { planWithQuarantine, type QuarantinePlan } from "../reconcile/quarantine.ts";
+import type { ClientPlan } from "../reconcile/planner.ts";
 
 /** Options shared by the commands that read the prefix and talk to GitLab. */
 export interface PipelineOptions {
@@ -76,6 +79,13 @@ export interface LocalState {
   systemId: string | undefined;
   /** The `info` gitlab-runner would send with a local runner's verify, where its executor is known. */
   infoFor?: ((local: LocalRunner) => RunnerInfo | undefined) | undefined;
+  /** The ownership record file of this prefix and instance. */
+  recordPath: string;
+  /**
+   * Which executor file each runner belongs to: the record with the journal's new runners laid
+   * over it; `undefined` when the host has neither (the description rules decide alone).
+   */
+  record: RunnerRecord[] | undefined;
 }
 
 /** The local state plus the runners this host wants. */
@@ -89,6 +99,17 @@ export interface PlanningState extends LocalState {
 export async function loadInputs(
   options: Pick<PipelineOptions, "prefix" | "instance" | "env" | "checkPermissions" | "confine">,
 ): Promise<{ site: Site; warnings: string[]; quarantined: QuarantinedFile[] }> {
+  const problem = hostnameProblem(options.env.hostname);
+  if (problem !== undefined) {
+    throw new InputError(
+      `the host name ${JSON.stringify(options.env.hostname.slice(0, 80))} ${problem}: it cannot ` +
+        "be a GitLab tag, so this host's runners could never be recognised",
+      {
+        hint: "set REGISTER_RUNNER_HOSTNAME to a name without commas, blanks at either end, " +
+          "of 1 to 255 characters (or fix the system's host name)",
+      },
+    );
+  }
   const { site, warnings, quarantined } = await loadSite({
     prefix: options.prefix,
     instance: options.instance,
@@ -126,7 +147,54 @@ export async function readLocalState(
   const systemId = await readSystemId(dirname(site.outputFile), {
     warn: (message) => env.logger.warn(message),
   });
-  return { local, localRunners, journalPath: path, systemId };
+  const recordPath = ownershipRecordPath(site.prefix, site.instance);
+  const read = await readOwnershipRecord(recordPath);
+  for (const w of read.warnings) env.logger.warn(w);
+  const record = overlayRecord(read.runners, journaled);
+  for (const w of unconfiguredGitLabs(site, localRunners)) env.logger.warn(w);
+  return { local, localRunners, journalPath: path, systemId, recordPath, record };
+}
+
+/**
+ * One warning per local runner (with a token) of a GitLab no longer in `client_configs`: its
+ * section leaves the config, but without that GitLab's credentials register-runner cannot delete
+ * it there, so it is named instead of orphaned silently.
+ */
+export function unconfiguredGitLabs(site: Site, local: LocalRunner[]): string[] {
+  const keys = new Set(site.clients.map((c) => c.key));
+  return local.flatMap((l) => {
+    if (!l.token || l.url === undefined || keys.has(normalizeUrl(l.url))) return [];
+    const name = l.name ?? `config.toml runner #${l.index}`;
+    return [
+      `${name}${l.id === undefined ? "" : ` (#${l.id})`} at ${l.url}: that GitLab is no longer ` +
+      "in client_configs, so this runner leaves the config but is NOT deleted there; delete it " +
+      "in that GitLab (or put the GitLab back and remove its executor file)",
+    ];
+  });
+}
+
+/**
+ * The ownership record with the runners an interrupted run journaled laid over it: a journaled
+ * runner (its executor file stem and new id) replaces the record's entry for that file. Entries
+ * kept only for a later deletion (their key is the description, see `sync.ts`) say nothing about
+ * files.
+ */
+export function overlayRecord(
+  record: RunnerRecord[] | undefined,
+  entries: JournalEntry[],
+): RunnerRecord[] | undefined {
+  const fresh = entries.filter((e) => e.id > 0 && e.key !== e.description);
+  if (record === undefined && fresh.length === 0) return undefined;
+  const out = new Map((record ?? []).map((r) => [`${r.clientKey} ${r.key}`, r]));
+  for (const e of fresh) {
+    out.set(`${e.clientKey} ${e.key}`, {
+      clientKey: e.clientKey,
+      key: e.key,
+      id: e.id,
+      description: e.description,
+    });
+  }
+  return [...out.values()];
 }
 
 /** The runners this host wants (tags from the host facts); warnings are logged and appended. */
@@ -288,7 +356,8 @@ export interface PlannedClient {
 }
 
 /**
- * For every GitLab in parallel: observe, plan, log the plan's warnings, then run `work` (sync
+ * For every GitLab in parallel: observe, plan, check that it is not another GitLab of the site
+ * under a second URL ({@link refuseSameGitLab}), log the plan's warnings, then run `work` (sync
  * applies; plan returns the plan). Results are in `site.clients` order; failures are returned.
  */
 export function planEachClient<T>(
@@ -301,7 +370,7 @@ export function planEachClient<T>(
     files: state.quarantined.map((q) => q.file),
     names: state.quarantined.flatMap((q) => q.names),
   };
-  return observeEachClient(site, state, options, ({ client, api, local, observation }) => {
+  return observeEachClient(site, state, options, async ({ client, api, local, observation }) => {
     const desired = state.desired.filter((d) => d.clientKey === client.key);
     const plan = planWithQuarantine({
       desired,
@@ -311,10 +380,54 @@ export function planEachClient<T>(
         personalAccessToken: client.personalAccessToken !== undefined,
         registrationToken: client.registrationToken !== undefined,
       },
+      ...(state.record === undefined
+        ? {}
+        : { record: state.record.filter((r) => r.clientKey === client.key) }),
     }, quarantine);
+    const others = site.clients.filter((c) => c !== client).map((c) => ({
+      client: c,
+      local: localOf(c, state.localRunners),
+    }));
+    await refuseSameGitLab({ client, api, plan }, others);
     for (const w of plan.warnings) options.env.logger.warn(w);
-    return work({ client, api, desired, local, plan });
+    return await work({ client, api, desired, local, plan });
   });
+}
+
+/**
+ * Refuses two `client_configs` urls that reach the same GitLab (an old and a new host name, a
+ * name and its IP). GitLab exposes no instance identity, so the proof is a token: each url lists
+ * the other's runners as its own and would delete them as "no executor file", every other run.
+ * Before any deletion by id of runner X at url A, a runner X in the local config under another url
+ * B has its token verified at A (one extra request, only in this suspicious case: ids of distinct
+ * GitLabs coincide often). Accepted there: one GitLab, refused with exit 3 naming both urls,
+ * before anything is changed at A (B refuses likewise on its side).
+ */
+async function refuseSameGitLab(
+  a: { client: ClientConfig; api: GitLabClient; plan: ClientPlan },
+  others: { client: ClientConfig; local: LocalRunner[] }[],
+): Promise<void> {
+  const ids = new Set(a.plan.deletions.flatMap((d) => (d.by === "id" ? [d.runnerId] : [])));
+  if (ids.size === 0) return;
+  for (const b of others) {
+    for (const l of b.local) {
+      if (!l.token || l.id === undefined || !ids.has(l.id)) continue;
+      const there = await a.api.verifyRunner(l.token.token, undefined);
+      if (there.status !== "valid" || (there.runnerId !== undefined && there.runnerId !== l.id)) {
+        continue;
+      }
+      throw new InputError(
+        `client_configs urls ${a.client.url} and ${b.client.url} reach the same GitLab: ` +
+          `runner #${l.id}, whose token config.toml holds for ${b.client.url}, is also accepted ` +
+          `by ${a.client.url}, which would delete it as not wanted; nothing was deleted`,
+        {
+          where: a.client.source,
+          hint: "list each GitLab once in client_configs (use one url for it in every " +
+            "executor file), then run again",
+        },
+      );
+    }
+  }
 }
 
 /**

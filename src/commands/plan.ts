@@ -89,7 +89,17 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
   const unreachable = new Set(
     clients.filter((c) => c.status === "unreachable").map((c) => normalizeUrl(c.url)),
   );
-  const rendered = renderRunners(site, state.desired, predicted, unreachable, state.localRunners);
+  const held = new Set(
+    clients.flatMap((c) => (c.status === "planned" ? c.plan.heldByListing : [])),
+  );
+  const rendered = renderRunners(
+    site,
+    state.desired,
+    predicted,
+    unreachable,
+    state.localRunners,
+    held,
+  );
   for (const w of expiryWarnings(rendered, env.clock.now())) {
     env.logger.warn(w);
     warnings.push(w);

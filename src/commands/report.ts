@@ -106,11 +106,12 @@ export function formatSyncReport(report: SyncReport): string {
 function stepLine(v: StepView): string {
   const id = v.id === null ? "" : ` (#${v.id})`;
   const update = v.changes ? `; update ${describeChanges(v.changes)}` : "";
+  const moved = v.movedFrom === undefined ? "" : `; MOVED from ${v.movedFrom}.toml`;
   switch (v.kind) {
     case "keep":
-      return `keep      ${v.runner}${id}${update}`;
+      return `keep      ${v.runner}${id}${update}${moved}`;
     case "restore":
-      return `restore   ${v.runner}${id}: ${v.reason}, token ${v.token}${update}`;
+      return `restore   ${v.runner}${id}: ${v.reason}, token ${v.token}${update}${moved}`;
     case "register":
       return `register  ${v.runner}${id}: ${v.reason}`;
   }
@@ -161,15 +162,18 @@ export function table(rows: string[][], indent = "  "): string[] {
 function stepRow(v: StepView): string[] {
   const id = v.id === null ? "-" : `#${v.id}`;
   const changes = v.changes ? describeChanges(v.changes) : "";
+  const moved = v.movedFrom === undefined ? "" : `MOVED from ${v.movedFrom}.toml`;
   switch (v.kind) {
     case "keep":
-      return [v.action, v.runner, id, changes];
+      return [v.action, v.runner, id, [changes, moved].filter((x) => x).join("; ")];
     case "restore":
       return [
         v.action,
         v.runner,
         id,
-        `${v.reason}; token ${v.token}${changes ? `; update ${changes}` : ""}`,
+        `${v.reason}; token ${v.token}${changes ? `; update ${changes}` : ""}${
+          moved ? `; ${moved}` : ""
+        }`,
       ];
     case "register":
       return [v.action, v.runner, id, v.reason];

@@ -83,9 +83,17 @@ const PLAN: QuarantinePlan = {
     },
   ],
   warnings: [],
+  heldByListing: [],
 };
 
-const EMPTY: QuarantinePlan = { clientKey: "c", steps: [], deletions: [], warnings: [], held: [] };
+const EMPTY: QuarantinePlan = {
+  clientKey: "c",
+  steps: [],
+  deletions: [],
+  warnings: [],
+  held: [],
+  heldByListing: [],
+};
 
 const unreachable = () =>
   new GitLabUnreachableError(

@@ -64,6 +64,7 @@ export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<Comm
       const report = await sync({
         ...options,
         strict: cli.strict,
+        allowEmpty: cli.allowEmpty,
         lockTimeoutMs: cli.lockTimeoutMs,
       });
       return {

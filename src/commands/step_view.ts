@@ -39,6 +39,11 @@ export interface StepView {
   token: TokenSource;
   /** Attribute changes in the plan's order; null when the step changes no attribute. */
   changes: Change[] | null;
+  /**
+   * The executor file (stem) the ownership record gave this runner to before: it moves to
+   * {@link file}. Absent when it does not move.
+   */
+  movedFrom?: string;
 }
 
 /** A runner deleted (or to be deleted) in GitLab, ready to render. */
@@ -55,7 +60,14 @@ export interface DeletionView {
  * has after apply (a registered runner's new id, or a replaced runner's).
  */
 export function stepView(step: RunnerStep, id?: number): StepView {
-  const base = { kind: step.action, runner: step.desired.description, file: step.desired.key };
+  const base = {
+    kind: step.action,
+    runner: step.desired.description,
+    file: step.desired.key,
+    ...(step.action !== "register" && step.movedFrom !== undefined
+      ? { movedFrom: step.movedFrom }
+      : {}),
+  };
   switch (step.action) {
     case "keep": {
       const changes = changesOf(step.update);

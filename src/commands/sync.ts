@@ -14,6 +14,7 @@ import {
 } from "../runner_config/config_writer.ts";
 import { type JournalEntry, tokenFields, TokenJournal } from "../runner_config/journal.ts";
 import { withLock } from "../runner_config/lock.ts";
+import { writeOwnershipRecord } from "../runner_config/ownership_record.ts";
 import { recordableOnce } from "../runner_config/recordable.ts";
 import { recordBudget } from "./record_budget.ts";
 import { loadOrRecoverTornConfig } from "./torn_config.ts";
@@ -33,13 +34,14 @@ import {
   planEachClient,
   readPlanningState,
 } from "./pipeline.ts";
-import { GitLabUnreachableError } from "../kernel/errors.ts";
+import { GitLabUnreachableError, InputError } from "../kernel/errors.ts";
 import { normalizeUrl, parseLocalConfig, problemOf } from "../inputs/mod.ts";
 import type {
   DesiredRunner,
   LocalConfig,
   LocalRunner,
   QuarantinedFile,
+  RunnerRecord,
   Site,
 } from "../kernel/model.ts";
 import { isNoop } from "../reconcile/planner.ts";
@@ -52,6 +54,8 @@ export interface SyncOptions extends PipelineOptions {
   strict: boolean;
   /** How long to wait for another run's lock. */
   lockTimeoutMs: number;
+  /** `--allow-empty`: sync even with no executor file left (deleting every runner of the instance). */
+  allowEmpty: boolean;
   /** Test seam: hooks of the config write (e.g. gitlab-runner rotating a token before the rename). */
   configWriteHooks?: Pick<RecheckedWriteOptions, "beforeRename">;
 }
@@ -75,6 +79,9 @@ export interface SyncReport {
 export async function sync(given: SyncOptions): Promise<SyncReport> {
   const options: SyncOptions = { ...given, confine: !given.strict };
   const { site, warnings, quarantined } = await loadInputs(options);
+  if (site.executors.length === 0 && quarantined.length === 0 && !options.allowEmpty) {
+    throw noExecutorsError(site);
+  }
   // A read-only prefix: the lock cannot be created, so the run goes on without it (nobody can
   // write there) and warns; if anything needs changing, recording it fails before GitLab is
   // changed (record before acting, below), with exit 3.
@@ -195,7 +202,10 @@ async function syncLocked(
     reports.filter((r) => r.status === "unreachable").map((r) => normalizeUrl(r.url)),
   );
   const known = overlayJournal(state.localRunners, issuedThisRun);
-  let rendered = renderRunners(site, desired, applied, unreachable, known);
+  const held = new Set(
+    reports.flatMap((r) => (r.status === "synced" ? r.plan.heldByListing : [])),
+  );
+  let rendered = renderRunners(site, desired, applied, unreachable, known, held);
   for (const r of reports) {
     if (r.status !== "unreachable") continue;
     r.kept = rendered.filter((x) => x.url === r.url).length;
@@ -231,6 +241,22 @@ async function syncLocked(
     warnings.push(w);
   }
   const written = write.result;
+  // Which file each runner belongs to, for the next run (before the journal, which also says it).
+  // The config holds every token already: a record that cannot be written (a read-only prefix
+  // with nothing to change) leaves the next run to the description rules, with a warning.
+  try {
+    await writeOwnershipRecord(
+      state.recordPath,
+      recordAfterSync(desired, applied, state.record, unreachable, held, quarantined),
+    );
+  } catch (error) {
+    if (error instanceof InputError) throw error; // a link or directory in the way: exit 3
+    const w = `cannot write the ownership record ${state.recordPath}: ${
+      error instanceof Error ? error.message : String(error)
+    }; the next run matches runners to executor files by their descriptions`;
+    env.logger.warn(w);
+    warnings.push(w);
+  }
   for (const w of expiryWarnings(rendered, env.clock.now())) {
     env.logger.warn(w);
     warnings.push(w);
@@ -248,6 +274,49 @@ function parsedOrUndefined(path: string, text: string | undefined): LocalConfig 
   } catch {
     return undefined;
   }
+}
+
+/** sync refuses to run with no executor file: that would delete every runner of the instance. */
+function noExecutorsError(site: Site): InputError {
+  return new InputError(
+    `no executor file in ${site.executorDir}: sync would delete every runner of instance ` +
+      `"${site.instance}" in GitLab; nothing was changed (runners and ${site.outputFile} kept)`,
+    {
+      where: { file: site.executorDir },
+      hint: "restore the executor files (was the directory emptied by configuration " +
+        "management?); to remove this instance's runners run `register-runner unregister " +
+        "--yes`, or pass --allow-empty to sync with none",
+    },
+  );
+}
+
+/**
+ * The ownership record after a sync: each desired runner's file with the id it ended up with.
+ * Runners not synced this run (their GitLab unreachable, or held) and those of quarantined files
+ * keep their previous entry. Pure.
+ */
+export function recordAfterSync(
+  desired: DesiredRunner[],
+  applied: ReadonlyMap<string, RunnerCredentials>,
+  previous: RunnerRecord[] | undefined,
+  unreachable: ReadonlySet<string>,
+  held: ReadonlySet<string>,
+  quarantined: readonly QuarantinedFile[] = [],
+): RunnerRecord[] {
+  const out: RunnerRecord[] = [];
+  for (const d of desired) {
+    const id = applied.get(d.key)?.id;
+    if (id !== undefined) {
+      out.push({ clientKey: d.clientKey, key: d.key, id, description: d.description });
+      continue;
+    }
+    if (!unreachable.has(d.clientKey) && !held.has(d.key)) continue;
+    const before = previous?.find((r) => r.clientKey === d.clientKey && r.key === d.key);
+    if (before) out.push(before);
+  }
+  const stale = new Set(quarantined.map((q) => q.key));
+  for (const r of previous ?? []) if (stale.has(r.key)) out.push(r);
+  return out;
 }
 
 /** What sync records in the prefix, for the "cannot record" error. */

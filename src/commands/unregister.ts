@@ -13,6 +13,7 @@
 
 import { writeFileAtomic } from "../runner_config/atomic_write.ts";
 import { TokenJournal } from "../runner_config/journal.ts";
+import { removeOwnershipRecord } from "../runner_config/ownership_record.ts";
 import { withLock } from "../runner_config/lock.ts";
 import { assertRecordable, recordableOnce } from "../runner_config/recordable.ts";
 import { applyDeletion } from "../reconcile/apply.ts";
@@ -104,6 +105,7 @@ async function run(
     if (state.local?.text !== text) await recordable();
     config = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
     await new TokenJournal(state.journalPath).clear();
+    await removeOwnershipRecord(state.recordPath);
   } else {
     config = state.local?.text === text ? "unchanged" : "would-change";
   }

@@ -45,6 +45,24 @@ export function isValidTag(tag: string): boolean {
 }
 
 /**
+ * Why `hostname` cannot name this host's runners, or undefined when it can. It becomes a tag and
+ * starts every description, and ownership is proven by both: a name GitLab would not keep as a
+ * tag (a comma splits it, blanks are stripped, over 255 characters is refused) would register one
+ * more runner at every restart.
+ */
+export function hostnameProblem(hostname: string): string | undefined {
+  if (hostname.trim() === "") return "is empty or only blanks";
+  if (hostname.length > 255) {
+    return `is ${hostname.length} characters long (GitLab's tag limit is 255)`;
+  }
+  if (hostname.includes(",")) return "contains a comma (GitLab splits tags at commas)";
+  if (hostname.trim() !== hostname) {
+    return "starts or ends with blanks (GitLab strips them from tags)";
+  }
+  return undefined;
+}
+
+/**
  * The tag properties of one executor before any capture program runs (see
  * `tags/properties.ts`): hostname, instance, executor type, env values, the facts the executor
  * wants, and with a tag schema the env values classified. Also returns a warning per env value

@@ -206,6 +206,11 @@ export interface ObservedRunner {
   };
   /** Only on LLNL-patched GitLab (or < 13.0): the runner's current token. */
   token?: Secret;
+  /**
+   * True when only a verified local token proves it is ours: the listing missed it (its tags or
+   * description were changed in the UI, or the listing misbehaved) and it was read by id.
+   */
+  provenByToken?: boolean;
 }
 
 /** What a `POST /runners/verify` said about a local token. */
@@ -237,4 +242,27 @@ export interface Observation {
    * ours to reset, update or delete (runner id → `runner_type`).
    */
   otherTypes?: Map<number, string>;
+  /**
+   * Runners a verified local token proved, that match the listing's own filter (both tags, an
+   * owned description, instance type) and that the listing still left out: the listing
+   * contradicts the tokens (an empty or short page) and is not trusted for deletions or
+   * registrations. Absent or empty normally.
+   */
+  listingContradicted?: number[];
+}
+
+/**
+ * One line of the ownership record: the executor file a runner belongs to. Written after every
+ * sync (`runner_config/ownership_record.ts`) and for each new runner in the token journal, so it
+ * survives gitlab-runner rewriting config.toml (which drops unknown keys and comments).
+ */
+export interface RunnerRecord {
+  /** Normalised client key of the GitLab. */
+  clientKey: string;
+  /** Executor file stem. */
+  key: string;
+  /** GitLab's runner id. */
+  id: number;
+  /** The runner's description when it was recorded. */
+  description: string;
 }

@@ -55,14 +55,67 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
     ),
   );
   const [tokenChecks, listed] = await Promise.all([checks, owned]);
+  const checked = new Map(tokenChecks);
+  if (listed === undefined) return { clientKey: input.clientKey, tokenChecks: checked };
+  const proven = await provenRunners(input, checked, listed);
   return {
     clientKey: input.clientKey,
-    tokenChecks: new Map(tokenChecks),
-    ...(listed === undefined ? {} : { owned: listed.owned }),
-    ...(listed === undefined || listed.otherTypes.size === 0
-      ? {}
-      : { otherTypes: listed.otherTypes }),
+    tokenChecks: checked,
+    owned: [...listed.owned, ...proven.adopted],
+    ...(listed.otherTypes.size === 0 ? {} : { otherTypes: listed.otherTypes }),
+    ...(proven.contradicted.length > 0 ? { listingContradicted: proven.contradicted } : {}),
   };
+}
+
+/**
+ * The runners verified local tokens prove that the owned listing lacks, read by id (`GET
+ * /runners/:id`, a read the local id usually started already): a token GitLab accepts is the
+ * strongest proof of ownership there is, whatever the listing, the tags or the description say
+ * now. Only instance runners are adopted (`runner_type` instance_type, when GitLab sends it):
+ * a group or project runner is never taken over here. A proven runner that matches the listing's
+ * own filter (both tags, an owned description) and was still not listed means the listing
+ * contradicts the tokens.
+ */
+async function provenRunners(
+  input: ObserveInput,
+  checks: Map<number, TokenCheck>,
+  listing: Listing,
+): Promise<{ adopted: ObservedRunner[]; contradicted: number[] }> {
+  const { hostname, instance } = input;
+  const have = new Set(listing.owned.map((o) => o.id));
+  const ids = new Set<number>();
+  for (const l of input.local) {
+    const check = checks.get(l.index);
+    if (check?.status !== "valid") continue;
+    const id = check.runnerId ?? l.id;
+    if (id !== undefined && !have.has(id)) ids.add(id);
+  }
+  const adopted: ObservedRunner[] = [];
+  const contradicted: number[] = [];
+  for (const id of ids) {
+    let d: RunnerDetails;
+    try {
+      d = await listing.read(id);
+    } catch (error) {
+      if (error instanceof GitLabApiError && error.status === 404) continue; // gone meanwhile
+      throw error;
+    }
+    if (d.id !== id || isOtherType(d)) continue;
+    adopted.push({ ...observed(d), provenByToken: true });
+    const matchesFilter = d.tag_list.includes(hostname) && d.tag_list.includes(instance) &&
+      isOwnedDescription(d.description, hostname, instance);
+    if (matchesFilter && !listing.listedIds.has(id)) contradicted.push(id);
+  }
+  return { adopted, contradicted: contradicted.sort((a, b) => a - b) };
+}
+
+/** What {@link listOwned} found, and a details read that reuses the reads already made. */
+interface Listing {
+  owned: ObservedRunner[];
+  otherTypes: Map<number, string>;
+  /** Every runner id the listing returned (owned description or not). */
+  listedIds: Set<number>;
+  read(id: number): Promise<RunnerDetails>;
 }
 
 /** A group or project runner (`runner_type` absent counts as instance: GitLab 13.x). */
@@ -74,9 +127,7 @@ function isOtherType(d: RunnerDetails): boolean {
  * Lists this host's instance runners and reads the details of those with an owned description;
  * also reports which runners the config names by id are group or project runners.
  */
-async function listOwned(
-  input: ObserveInput,
-): Promise<{ owned: ObservedRunner[]; otherTypes: Map<number, string> }> {
+async function listOwned(input: ObserveInput): Promise<Listing> {
   const { client, hostname, instance } = input;
   const isCandidate = (r: RunnerSummary) =>
     isOwnedDescription(r.description ?? "", hostname, instance);
@@ -138,7 +189,18 @@ async function listOwned(
     if (!isOwnedDescription(d.description, hostname, instance)) continue;
     owned.push(observed(d));
   }
-  return { owned, otherTypes };
+  const known = new Map(all.map((d) => [d.id, d]));
+  const readAgain = (id: number): Promise<RunnerDetails> => {
+    const d = known.get(id);
+    if (d !== undefined) return Promise.resolve(d);
+    const early = speculative.get(id);
+    if (early === undefined) return client.getRunner(id);
+    return early.then((r) => {
+      if ("details" in r) return r.details;
+      throw r.error;
+    });
+  };
+  return { owned, otherTypes, listedIds: new Set(listed.map((r) => r.id)), read: readAgain };
 }
 
 function observed(d: RunnerDetails): ObservedRunner {

@@ -11,6 +11,7 @@ import type {
   LocalRunner,
   Observation,
   ObservedRunner,
+  RunnerRecord,
   RunnerToken,
   ServerAttributes,
   TokenCheck,
@@ -42,6 +43,8 @@ export type RunnerStep =
     /** The verified local token, with the expiry verify reported (if it reported one). */
     token: RunnerToken;
     update?: AttributeDiff;
+    /** The executor file the ownership record gave this runner to before (see {@link Move}). */
+    movedFrom?: string;
   }
   | {
     action: "restore";
@@ -53,6 +56,8 @@ export type RunnerStep =
     /** Why the local token could not be used. */
     reason: string;
     update?: AttributeDiff;
+    /** The executor file the ownership record gave this runner to before (see {@link Move}). */
+    movedFrom?: string;
   }
   | {
     action: "register";
@@ -74,6 +79,11 @@ export interface ClientPlan {
   deletions: Deletion[];
   /** Things the operator should know (e.g. cannot clean up without a personal access token). */
   warnings: string[];
+  /**
+   * Desired runners (executor file stems) left as they are this run: the listing contradicted a
+   * verified token, so no runner is registered for them (their last config section is kept).
+   */
+  heldByListing: string[];
 }
 
 /** Credentials available for one GitLab. */
@@ -89,6 +99,11 @@ export interface PlanInput {
   local: LocalRunner[];
   observation: Observation;
   credentials: Credentials;
+  /**
+   * The ownership record of this GitLab: which executor file each runner belongs to. `undefined`
+   * when the host has none (upgraded from the Python tool or an older register-runner).
+   */
+  record?: RunnerRecord[];
 }
 
 /**
@@ -127,15 +142,23 @@ function holdsReference(
 /** Computes what to do with one GitLab. Pure and deterministic. */
 export function planClient(input: PlanInput): ClientPlan {
   const { observation } = input;
+  const ownership = ownershipOf(input);
+  const warnings: string[] = [];
   const ctx: PlanContext = {
     input,
-    localFor: matchLocal(input.desired, input.local),
+    ownership,
+    localFor: matchLocal(input.desired, input.local, ownership, warnings),
     registerVia: input.credentials.personalAccessToken ? "pat" : "registration-token",
+    warnings,
   };
   const planned = observation.owned === undefined
     ? planWithoutListing(ctx)
     : planWithListing(ctx, observation.owned);
-  return { clientKey: observation.clientKey, ...planned };
+  return {
+    clientKey: observation.clientKey,
+    ...planned,
+    warnings: [...new Set([...warnings, ...planned.warnings])],
+  };
 }
 
 /** True when the plan would change nothing in GitLab. */
@@ -144,12 +167,55 @@ export function isNoop(plan: ClientPlan): boolean {
     plan.steps.every((s) => s.action === "keep" && s.update === undefined);
 }
 
+/**
+ * The ownership record as planning uses it. A runner recorded for a file that still exists is
+ * reserved for that file: no other file may claim it, whatever the descriptions say. A runner
+ * recorded for a file that is gone may be claimed by another file through the description rules
+ * (a renamed file); that is a move, said loudly.
+ */
+interface Ownership {
+  /** Executor file stem → recorded runner id. */
+  idOf: Map<string, number>;
+  /** Runner id → the executor file stem it is recorded for. */
+  keyOf: Map<number, string>;
+  /** The stems of the executor files that exist. */
+  files: Set<string>;
+}
+
+function ownershipOf(input: PlanInput): Ownership {
+  const idOf = new Map<string, number>();
+  const keyOf = new Map<number, string>();
+  for (const r of input.record ?? []) {
+    if (r.clientKey !== input.observation.clientKey) continue;
+    idOf.set(r.key, r.id);
+    keyOf.set(r.id, r.key);
+  }
+  return { idOf, keyOf, files: new Set(input.desired.map((d) => d.key)) };
+}
+
+/** True when runner `id` is recorded for an existing executor file other than `key`. */
+function reservedElsewhere(own: Ownership, id: number | undefined, key: string): boolean {
+  if (id === undefined) return false;
+  const owner = own.keyOf.get(id);
+  return owner !== undefined && owner !== key && own.files.has(owner);
+}
+
+/** The file runner `id` moves away from when `key` takes it; undefined when it is no move. */
+function moveOf(own: Ownership, id: number | undefined, key: string): string | undefined {
+  if (id === undefined) return undefined;
+  const owner = own.keyOf.get(id);
+  return owner !== undefined && owner !== key ? owner : undefined;
+}
+
 /** What both planners start from. */
 interface PlanContext {
   input: PlanInput;
+  ownership: Ownership;
   /** Each desired runner's local entry (by key), see {@link matchLocal}. */
   localFor: Map<string, LocalRunner>;
   registerVia: "pat" | "registration-token";
+  /** Warnings of the matching, for the plan. */
+  warnings: string[];
 }
 
 type ValidCheck = Extract<TokenCheck, { status: "valid" }>;
@@ -169,6 +235,22 @@ function keptToken(token: RunnerToken, check: ValidCheck): RunnerToken {
   return check.reported === undefined ? token : { ...token, expiresAt: check.reported.expiresAt };
 }
 
+/** The `movedFrom` of a step giving runner `id` to `d`, with a loud warning; `{}` when no move. */
+function movePart(
+  ctx: PlanContext,
+  id: number | undefined,
+  d: DesiredRunner,
+): { movedFrom?: string } {
+  const from = moveOf(ctx.ownership, id, d.key);
+  if (from === undefined) return {};
+  ctx.warnings.push(
+    `MOVE: runner #${id} belonged to executor file ${from}.toml, which is gone; ${d.key}.toml ` +
+      `takes it over (its id, projects and history) as ${d.description}. If ${d.key}.toml is not ` +
+      `${from}.toml renamed, restore ${from}.toml or delete runner #${id} in GitLab`,
+  );
+  return { movedFrom: from };
+}
+
 /**
  * Without a listing (no personal access token): decide from the local tokens alone. A verified
  * token is kept, anything else registers anew; verified tokens of runners no executor file wants
@@ -182,12 +264,14 @@ function planWithoutListing(ctx: PlanContext): Omit<ClientPlan, "clientKey"> {
     if (holdsReference(l)) return keepReference(d, l, undefined);
     const ok = verified(ctx, l);
     if (ok) {
+      const runnerId = ok.check.runnerId ?? ok.local.id;
       return {
         action: "keep",
         desired: d,
-        runnerId: ok.check.runnerId ?? ok.local.id,
+        runnerId,
         local: ok.local,
         token: keptToken(ok.token, ok.check),
+        ...movePart(ctx, runnerId, d),
       };
     }
     if (l?.token) {
@@ -214,27 +298,36 @@ function planWithoutListing(ctx: PlanContext): Omit<ClientPlan, "clientKey"> {
       reason: "no executor file",
     }];
   });
-  return { steps, deletions, warnings };
+  return { steps, deletions, warnings, heldByListing: [] };
 }
 
 /**
  * With a listing: pair each desired runner with at most one owned runner, keep, restore or
  * register each, and delete the owned runners nothing claimed.
+ *
+ * The owned runners include those a verified local token proved that the listing missed (read by
+ * id, see `observe.ts`). When the listing missed one that matches its own filter, the listing
+ * contradicts the tokens (an empty or short page): it is not trusted for deletions or
+ * registrations this run — those are skipped (the runners' last config sections are kept) and
+ * said in a warning; the runners it did return are kept, restored and updated as usual.
  */
 function planWithListing(
   ctx: PlanContext,
   listed: ObservedRunner[],
 ): Omit<ClientPlan, "clientKey"> {
-  const { desired } = ctx.input;
+  const { desired, local, observation } = ctx.input;
   const owned = [...listed].sort((a, b) => a.id - b.id);
   const matches = matchOwned(ctx, owned);
-  const steps = desired.map((d) => stepWithListing(ctx, d, matches.get(d.key), owned));
+  const untrusted = (observation.listingContradicted ?? []).length > 0;
   const warnings: string[] = [];
+  const held: string[] = [];
+  const steps: RunnerStep[] = [];
   for (const d of desired) {
+    const step = stepWithListing(ctx, d, matches.get(d.key), owned);
+    if (untrusted && step.action === "register") held.push(d.key);
+    else steps.push(step);
     const local = ctx.localFor.get(d.key);
-    const other = !matches.has(d.key) && local
-      ? otherTypeOf(local, ctx.input.observation)
-      : undefined;
+    const other = !matches.has(d.key) && local ? otherTypeOf(local, observation) : undefined;
     if (other) {
       warnings.push(
         `${d.description}: runner #${other.id} that the config holds is a ${other.type} runner, ` +
@@ -245,13 +338,43 @@ function planWithListing(
   }
   const claimed = new Set([...matches.values()].map((o) => o.id));
   const wanted = new Set(desired.flatMap((d) => [d.description, ...d.formerDescriptions]));
-  const deletions = owned.filter((o) => !claimed.has(o.id)).map((o): Deletion => ({
+  const unclaimed = owned.filter((o) => !claimed.has(o.id)).map((o): Deletion => ({
     by: "id",
     runnerId: o.id,
     description: o.description,
     reason: wanted.has(o.description) ? "duplicate" : "no executor file",
   }));
-  return { steps, deletions, warnings };
+  const deletions = untrusted ? [] : unclaimed;
+  if (untrusted) {
+    const ids = observation.listingContradicted!.map((id) => `#${id}`).join(", ");
+    warnings.push(
+      `the runner listing of this GitLab left out runner(s) ${ids}, whose local tokens GitLab ` +
+        `accepts and whose details match the listing's filter (an empty or short page: a proxy or ` +
+        `GitLab misbehaving); not trusting it this run: ` +
+        `${unclaimed.length} deletion(s) and ${held.length} registration(s) skipped, their ` +
+        `config sections kept; the next run tries again`,
+    );
+  }
+  // A verified token the config no longer wants, of a runner no listing or read by id showed
+  // (GitLab too old to say whose token it is, and no id in the config): named, never orphaned
+  // silently.
+  const used = new Set([...ctx.localFor.values()].map((l) => l.index));
+  const ownedIds = new Set(owned.map((o) => o.id));
+  for (const l of local) {
+    if (used.has(l.index) || !l.token) continue;
+    const check = observation.tokenChecks.get(l.index);
+    if (check?.status !== "valid") continue;
+    const id = check.runnerId ?? l.id;
+    if (id !== undefined && ownedIds.has(id)) continue;
+    if (id !== undefined && observation.otherTypes?.has(id)) continue; // said above
+    warnings.push(
+      `${l.name ?? `config.toml runner #${l.index}`}${id === undefined ? "" : ` (#${id})`}: ` +
+        "no executor file wants it and GitLab accepts its token, but it is not this host's " +
+        "instance runner as far as GitLab shows; dropped from the config, NOT deleted in GitLab: " +
+        "delete it in GitLab if it is no longer used",
+    );
+  }
+  return { steps, deletions, warnings, heldByListing: held };
 }
 
 /** The group or project runner a local entry points at (verified id, else recorded id), if any. */
@@ -269,20 +392,28 @@ function otherTypeOf(
 }
 
 /**
- * Pairs desired runners with owned ones (sorted by id): first those the local config proves
- * (verified token or recorded id), then by current description, then by a former one (adoption),
- * oldest runner first. Each owned runner is claimed at most once.
+ * Pairs desired runners with owned ones (sorted by id): first the ownership record (file → id),
+ * then what the local config proves (verified token or recorded id), then by current
+ * description, then by a former one (adoption), oldest runner first. A runner the record gives
+ * to another existing file is never claimed by the description rules. Each owned runner is
+ * claimed at most once.
  */
 function matchOwned(ctx: PlanContext, owned: ObservedRunner[]): Map<string, ObservedRunner> {
   const { desired, observation } = ctx.input;
+  const own = ctx.ownership;
   const byId = new Map(owned.map((o) => [o.id, o]));
   const claimed = new Set<number>();
   const matches = new Map<string, ObservedRunner>();
   const claim = (d: DesiredRunner, o: ObservedRunner | undefined) => {
-    if (!o || claimed.has(o.id)) return;
+    if (!o || claimed.has(o.id) || matches.has(d.key)) return;
+    if (reservedElsewhere(own, o.id, d.key)) return;
     claimed.add(o.id);
     matches.set(d.key, o);
   };
+  for (const d of desired) {
+    const id = own.idOf.get(d.key);
+    if (id !== undefined) claim(d, byId.get(id));
+  }
   for (const d of desired) {
     const local = ctx.localFor.get(d.key);
     if (!local) continue;
@@ -292,19 +423,65 @@ function matchOwned(ctx: PlanContext, owned: ObservedRunner[]): Map<string, Obse
       : local.id;
     claim(d, provenId === undefined ? undefined : byId.get(provenId));
   }
-  for (
-    const pick of [
-      (d: DesiredRunner) => [d.description],
-      (d: DesiredRunner) => d.formerDescriptions,
-    ]
-  ) {
-    for (const d of desired) {
-      if (matches.has(d.key)) continue;
-      const names = pick(d);
-      claim(d, owned.find((r) => !claimed.has(r.id) && names.includes(r.description)));
-    }
+  const free = (o: ObservedRunner) => !claimed.has(o.id);
+  for (const d of desired) {
+    if (matches.has(d.key)) continue;
+    claim(d, owned.find((r) => free(r) && r.description === d.description));
+  }
+  const freeFor = (o: ObservedRunner, d: DesiredRunner) =>
+    free(o) && !reservedElsewhere(own, o.id, d.key);
+  const pending = desired.filter((d) => !matches.has(d.key));
+  for (const [d, r] of formerPairs(pending, owned, freeFor, (r) => r.description, ctx.warnings)) {
+    if (!matches.has(d.key)) claim(d, r);
   }
   return matches;
+}
+
+/**
+ * The description fallback's last pass: pairs desired runners with candidates carrying one of
+ * their former descriptions. A candidate several files could claim (a single-form description
+ * `"{host} {instance} {executor} Runner"` after files sharing that executor type were added)
+ * goes to the file whose stem is the executor type (the Python tool's layout), otherwise to the
+ * first by name, with a loud warning.
+ */
+function formerPairs<T>(
+  desired: DesiredRunner[],
+  candidates: T[],
+  free: (c: T, d: DesiredRunner) => boolean,
+  nameOf: (c: T) => string | undefined,
+  warnings: string[],
+): [DesiredRunner, T][] {
+  const pairs: [DesiredRunner, T][] = [];
+  const taken = new Set<T>();
+  const done = new Set<string>();
+  const ordered = [
+    ...desired.filter((d) => d.key === d.executor),
+    ...desired.filter((d) => d.key !== d.executor),
+  ];
+  for (const d of ordered) {
+    const c = candidates.find((c) => {
+      const name = nameOf(c);
+      return free(c, d) && !taken.has(c) && name !== undefined &&
+        d.formerDescriptions.includes(name);
+    });
+    if (c === undefined) continue;
+    taken.add(c);
+    done.add(d.key);
+    pairs.push([d, c]);
+    const name = nameOf(c)!;
+    const rivals = desired.filter((x) =>
+      x.key !== d.key && !done.has(x.key) && x.formerDescriptions.includes(name)
+    );
+    if (rivals.length > 0 && d.key !== d.executor) {
+      warnings.push(
+        `AMBIGUOUS: "${name}" could belong to ${
+          [d, ...rivals].map((x) => `${x.key}.toml`).join(", ")
+        } (no ownership record says which); gave it to ${d.key}.toml, the first by name. If that ` +
+          "is wrong, delete that runner in GitLab and run again",
+      );
+    }
+  }
+  return pairs;
 }
 
 /** The step for one desired runner, given the owned runner it was paired with (if any). */
@@ -331,6 +508,7 @@ function stepWithListing(
   }
   const update = diffAttributes(d, o);
   const updatePart = update ? { update } : {};
+  const moved = movePart(ctx, o.id, d);
   const ok = verified(ctx, local);
   if (ok && tokenBelongsTo(ok.local, ok.check, o, owned)) {
     return {
@@ -340,6 +518,7 @@ function stepWithListing(
       local: ok.local,
       token: keptToken(ok.token, ok.check),
       ...updatePart,
+      ...moved,
     };
   }
   const check = local ? ctx.input.observation.tokenChecks.get(local.index) : undefined;
@@ -355,6 +534,7 @@ function stepWithListing(
     ...(o.token ? { method: "read", token: o.token } : { method: "reset" }),
     reason,
     ...updatePart,
+    ...moved,
   };
 }
 
@@ -376,29 +556,37 @@ function tokenBelongsTo(
 }
 
 /**
- * Pairs each desired runner with at most one local entry of the same GitLab: by current name
- * first, then by a former name (also the Python tool's `description` key).
+ * Pairs each desired runner with at most one local entry of the same GitLab: by the ownership
+ * record (the entry with the recorded id) first, then by current name, then by a former name
+ * (also the Python tool's `description` key; see {@link formerPairs}). An entry whose id the
+ * record gives to another existing file is never paired by name.
  */
-function matchLocal(desired: DesiredRunner[], local: LocalRunner[]): Map<string, LocalRunner> {
+function matchLocal(
+  desired: DesiredRunner[],
+  local: LocalRunner[],
+  own: Ownership,
+  warnings: string[],
+): Map<string, LocalRunner> {
   const result = new Map<string, LocalRunner>();
   const used = new Set<number>();
-  for (
-    const names of [
-      (d: DesiredRunner) => [d.description],
-      (d: DesiredRunner) => d.formerDescriptions,
-    ]
-  ) {
-    for (const d of desired) {
-      if (result.has(d.key)) continue;
-      const wanted = names(d);
-      const l = local.find((r) =>
-        !used.has(r.index) && r.name !== undefined && wanted.includes(r.name)
-      );
-      if (l) {
-        used.add(l.index);
-        result.set(d.key, l);
-      }
-    }
+  const take = (d: DesiredRunner, l: LocalRunner | undefined) => {
+    if (!l || used.has(l.index) || result.has(d.key)) return;
+    used.add(l.index);
+    result.set(d.key, l);
+  };
+  for (const d of desired) {
+    const id = own.idOf.get(d.key);
+    if (id !== undefined) take(d, local.find((l) => !used.has(l.index) && l.id === id));
+  }
+  const free = (d: DesiredRunner) => (l: LocalRunner) =>
+    !used.has(l.index) && !reservedElsewhere(own, l.id, d.key);
+  for (const d of desired) {
+    if (result.has(d.key)) continue;
+    take(d, local.find((l) => free(d)(l) && l.name === d.description));
+  }
+  const pending = desired.filter((d) => !result.has(d.key));
+  for (const [d, l] of formerPairs(pending, local, (l, d) => free(d)(l), (l) => l.name, warnings)) {
+    take(d, l);
   }
   return result;
 }

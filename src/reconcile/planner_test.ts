@@ -327,3 +327,74 @@ Deno.test("registration token only: keep valid tokens, register the rest, delete
     true,
   );
 });
+
+// The ownership record: file → runner id, ahead of the description rules.
+
+const shellFile = (key: string) =>
+  desired(key, `node7 main shell ${key} Runner`, {
+    executor: "shell",
+    formerDescriptions: ["node7 main shell Runner"],
+  });
+
+Deno.test("the record keeps a runner with its file when a file sorting before it is added", () => {
+  const owned = [observed(5, "node7 main shell Runner", ["node7", "main", "shell"])];
+  const input = {
+    desired: [shellFile("aaa"), shellFile("build")],
+    local: [local(0, "node7 main shell Runner", "glrt-a", 5)],
+    observation: observation(owned, [[0, { status: "valid", runnerId: 5 }]]),
+    credentials: PAT,
+  };
+  const withRecord = planClient({
+    ...input,
+    record: [{ clientKey: URL_KEY, key: "build", id: 5, description: "node7 main shell Runner" }],
+  });
+  deepEqual(summary(withRecord).steps, [
+    ["aaa", "register", undefined],
+    ["build", "keep", undefined],
+  ]);
+  deepEqual(withRecord.warnings, []);
+  // Without a record the description rules give it to the first by name, loudly.
+  const fallback = planClient(input);
+  deepEqual(summary(fallback).steps, [["aaa", "keep", undefined], [
+    "build",
+    "register",
+    undefined,
+  ]]);
+  deepEqual(fallback.warnings.filter((w) => w.startsWith("AMBIGUOUS")).length, 1);
+});
+
+Deno.test("a runner recorded for a file that is gone moves only with a MOVE warning and movedFrom", () => {
+  const owned = [observed(5, "node7 main shell Runner", ["node7", "main", "shell"])];
+  const plan = planClient({
+    desired: [desired("shell", "node7 main shell Runner")],
+    local: [local(0, "node7 main shell Runner", "glrt-a", 5)],
+    observation: observation(owned, [[0, { status: "valid", runnerId: 5 }]]),
+    credentials: PAT,
+    record: [{ clientKey: URL_KEY, key: "build", id: 5, description: "node7 main shell Runner" }],
+  });
+  const [step] = plan.steps;
+  deepEqual([step!.action, step!.action === "keep" ? step!.movedFrom : undefined], [
+    "keep",
+    "build",
+  ]);
+  deepEqual(plan.warnings.filter((w) => w.startsWith("MOVE:")).length, 1);
+});
+
+Deno.test("a listing that contradicts a verified token holds registrations and deletions", () => {
+  const owned = [
+    observed(5, "node7 main shell a Runner", ["node7", "main", "shell"], { provenByToken: true }),
+    observed(6, "node7 main shell a Runner", ["node7", "main", "shell"]),
+  ];
+  const plan = planClient({
+    desired: [shellFile("a"), shellFile("b")],
+    local: [local(0, "node7 main shell a Runner", "glrt-a", 5)],
+    observation: {
+      ...observation(owned, [[0, { status: "valid", runnerId: 5 }]]),
+      listingContradicted: [5],
+    },
+    credentials: PAT,
+  });
+  deepEqual(summary(plan), { steps: [["a", "keep", undefined]], deletions: [] });
+  deepEqual(plan.heldByListing, ["b"]);
+  deepEqual(plan.warnings.length, 1);
+});

@@ -120,7 +120,10 @@ function listing(ctx: RequestContext, adminListing: boolean): Response {
   optInt(ctx.params, "per_page");
   if (adminListing && !user.admin) return forbidden();
   const current = adminListing ? [...ctx.state.runners.values()] : ownedRunners(ctx.state, user);
-  const pool = current.map((runner) => asListed(ctx, runner));
+  // Hostile mode (`FakeGitLab.setListingOmits`): rows a misbehaving proxy or replica drops. Not a
+  // GitLab behaviour; models an empty or short page for any version.
+  const pool = current.filter((r) => !ctx.state.listingOmits.has(r.id))
+    .map((runner) => asListed(ctx, runner));
   const { page, headers } = paginate(pool.filter(filter).sort(byIdAscending), ctx);
   const ectx = entityContext(ctx, user);
   return json(200, page.map((runner) => runnerEntity(runner, ectx)), headers);
@@ -161,13 +164,17 @@ export function showRunner(ctx: RequestContext, id: string): Response {
   if (loaded instanceof Response) return loaded;
   const { user, runner } = loaded;
   if (!canRead(ctx.state, user, runner)) return noAccess();
-  return json(
-    200,
-    runnerDetails(runner, entityContext(ctx, user), {
-      includeProjects: optBool(ctx.params, "include_projects") ?? true,
-      exposeToken: ctx.options.exposeTokenInDetails,
-    }),
-  );
+  const details = runnerDetails(runner, entityContext(ctx, user), {
+    includeProjects: optBool(ctx.params, "include_projects") ?? true,
+    exposeToken: ctx.options.exposeTokenInDetails,
+  });
+  // Hostile mode (`FakeGitLab.setWrongTypedTags`): a proxy or serializer that turns the array
+  // into one string. Not a GitLab behaviour (GitLab's `Entities::Ci::RunnerDetails` exposes
+  // `tag_list` as an array in every version).
+  if (ctx.state.wrongTypedTags.has(runner.id)) {
+    return json(200, { ...details, tag_list: runner.tag_list.join(",") });
+  }
+  return json(200, details);
 }
 
 /** `PUT /runners/:id`: updates the given attributes (`tag_list` replaces the list). */

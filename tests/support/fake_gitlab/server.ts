@@ -130,6 +130,8 @@ export class FakeGitLab {
   readonly #faults = new FaultList();
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #relay: DropRelay;
+  /** Extra listeners serving this same GitLab under other URLs (see {@link addAlias}). */
+  readonly #aliases: DropRelay[] = [];
   readonly #closing = new AbortController();
   /** Requests not yet fully answered, by the relay connection's upstream port. */
   readonly #busy = new Map<number, number>();
@@ -294,6 +296,25 @@ export class FakeGitLab {
     else this.state.staleListings.set(id, structuredClone(listed));
   }
 
+  /**
+   * Hostile-GitLab mode: listings leave out these runners (filters and pagination headers count
+   * without them) while `GET /runners/:id` still shows them — an empty or short page from a
+   * misbehaving proxy, cache or replica. `[]` ends it.
+   */
+  setListingOmits(ids: number[]): void {
+    this.state.listingOmits.clear();
+    for (const id of ids) this.state.listingOmits.add(id);
+  }
+
+  /**
+   * Hostile-GitLab mode: `GET /runners/:id` of these runners shows `tag_list` as one
+   * comma-separated string instead of an array. `[]` ends it.
+   */
+  setWrongTypedTags(ids: number[]): void {
+    this.state.wrongTypedTags.clear();
+    for (const id of ids) this.state.wrongTypedTags.add(id);
+  }
+
   /** Deletes a runner server-side; false if it did not exist. */
   deleteRunner(id: number): boolean {
     return this.state.runners.delete(id);
@@ -314,10 +335,21 @@ export class FakeGitLab {
     return runner.token;
   }
 
+  /**
+   * Serves this same GitLab (one state) under a second URL, another loopback port: one GitLab
+   * reached under two host names (an old and a new one, a name and its IP). Returns its base URL.
+   */
+  addAlias(): string {
+    const relay = new DropRelay(0, () => this.#server.addr.port);
+    this.#aliases.push(relay);
+    return `${this.url.startsWith("https") ? "https" : "http"}://127.0.0.1:${relay.port}`;
+  }
+
   /** Stops the server and drops all connections. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#closing.abort();
+      for (const alias of this.#aliases) await alias.close();
       await this.#relay.close();
       await this.#server.shutdown();
     })();

@@ -242,6 +242,16 @@ export class FakeState {
    * (a listing read before an edit; see `FakeGitLab.setStaleListing`). Empty normally.
    */
   readonly staleListings: Map<number, StaleListing> = new Map();
+  /**
+   * Hostile mode: runners listings leave out (an empty or short page served by a misbehaving
+   * proxy, cache or database replica; see `FakeGitLab.setListingOmits`). Empty normally.
+   */
+  readonly listingOmits: Set<number> = new Set();
+  /**
+   * Hostile mode: runners whose details show `tag_list` as one comma-separated string instead of
+   * an array (a proxy or serializer rewriting the JSON; see `FakeGitLab.setWrongTypedTags`).
+   */
+  readonly wrongTypedTags: Set<number> = new Set();
   #nextRunnerId = 1;
 
   /**
