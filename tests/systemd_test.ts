@@ -124,7 +124,6 @@ Deno.test("units: sync by timer and dependency, never by ExecStartPre; jobs may 
       "NoNewPrivileges=yes",
     ]
   ) ok(sync.split("\n").includes(key), `register-runner@.service lacks ${key}`);
-  match(sync, /^LoadCredential=gitlab-pat:\/etc\/gitlab-runner\/secrets\//m);
   match(sync, /^ExecStart=\/usr\/bin\/register-runner .*--service-instance %i .*--metrics-file /m);
   const timer = read("register-runner@.timer");
   match(timer, /^OnUnitInactiveSec=/m);
@@ -135,11 +134,47 @@ Deno.test("units: sync by timer and dependency, never by ExecStartPre; jobs may 
       !/^ExecStartPre=/m.test(unit),
       `${name}: a sync in ExecStartPre restarts forever on exit 3/4`,
     );
-    match(unit, /^Requires=register-runner@(%i|main)\.service$/m, name);
+    // A failed sync (exit 3, 4, 5, 6) must not keep gitlab-runner down, and stopping the sync
+    // unit must not stop gitlab-runner: Wants=, never Requires= (or BindsTo=, PartOf=, Requisite=).
+    match(unit, /^Wants=.*register-runner@(%i|main)\.service/m, name);
+    ok(
+      !/^(Requires|BindsTo|PartOf|Requisite)=.*register-runner@/m.test(unit),
+      `${name}: a failed sync would keep gitlab-runner down`,
+    );
     match(unit, /^After=.*register-runner@(%i|main)\.service/m, name);
     match(unit, /^KillSignal=SIGQUIT$/m, name);
+    // SIGQUIT to gitlab-runner only: job processes of shell/custom executors die of it.
+    match(unit, /^KillMode=mixed$/m, name);
     const stop = /^TimeoutStopSec=(\d+)h$/m.exec(unit);
     ok(stop && Number(stop[1]) >= 1, `${name}: TimeoutStopSec must let jobs finish`);
   }
   match(read("gitlab-runner@.service"), /^StartLimitBurst=\d+$/m);
+});
+
+Deno.test("no shipped unit loads a credential: a missing source file fails the unit (243)", () => {
+  for (
+    const name of [
+      "register-runner@.service",
+      "register-runner@.timer",
+      "gitlab-runner@.service",
+      "gitlab-runner.service.d/register-runner.conf",
+    ]
+  ) {
+    ok(
+      !/^\s*(LoadCredential|LoadCredentialEncrypted|SetCredential)\S*=/m.test(read(name)),
+      `${name}: credentials belong in a site's drop-in (systemd >= 247), not in the shipped unit`,
+    );
+  }
+});
+
+Deno.test({
+  name: "the sync unit's system-call filter allows chown (CAP_CHOWN gives files back)",
+  ignore: !HAS_ANALYZE,
+  fn: async () => {
+    const r = await analyze(["security", "--offline=yes", `${UNITS}/register-runner@.service`]);
+    // systemd computes the merged filter: @system-service, minus @privileged, plus @chown.
+    match(r.stdout, /SystemCallFilter=~@privileged\s+System call allow list .* chown is allowed/);
+    match(r.stdout, /✓ SystemCallFilter=~@clock/);
+    match(r.stdout, /✓ SystemCallFilter=~@module/);
+  },
 });

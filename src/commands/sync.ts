@@ -16,6 +16,7 @@ import { type JournalEntry, tokenFields, TokenJournal } from "../runner_config/j
 import { withLock } from "../runner_config/lock.ts";
 import { writeOwnershipRecord } from "../runner_config/ownership_record.ts";
 import { recordableOnce } from "../runner_config/recordable.ts";
+import { ownerWarnings } from "./owner_warnings.ts";
 import { recordBudget } from "./record_budget.ts";
 import { loadOrRecoverTornConfig } from "./torn_config.ts";
 import {
@@ -229,11 +230,12 @@ async function syncLocked(
   if (text(local) !== local?.text) await recordable();
   // Read again just before and just after the rename: a token gitlab-runner rotated meanwhile
   // (in place, in the file we replace or in ours) is kept, not overwritten by the revoked one.
+  const ownerLost = ownerWarnings(env.logger, warnings);
   const write = await writeConfigRechecked(site.outputFile, (onDisk) => {
     const fresh = parsedOrUndefined(site.outputFile, onDisk);
     rendered = keepRotatedTokens(rendered, local, fresh);
     return text(fresh);
-  }, { mode: 0o600, ...options.configWriteHooks });
+  }, { mode: 0o600, onOwnerLost: ownerLost, ...options.configWriteHooks });
   if (!write.settled) {
     const w = `${site.outputFile} kept changing while it was written (gitlab-runner rotating ` +
       "tokens?); the last version written keeps every newer token seen; run again to be sure";

@@ -21,6 +21,7 @@ import { isOwnedDescription } from "../desired/runners.ts";
 import type { LocalRunner, Observation, Site } from "../kernel/model.ts";
 import type { Deletion } from "../reconcile/planner.ts";
 import { renderSiteConfig } from "./config_out.ts";
+import { ownerWarnings } from "./owner_warnings.ts";
 import { loadInputs, observeEachClient, type PipelineOptions, readLocalState } from "./pipeline.ts";
 
 /** Options of `unregister`. */
@@ -103,7 +104,10 @@ async function run(
   let config: UnregisterReport["config"];
   if (options.yes) {
     if (state.local?.text !== text) await recordable();
-    config = await writeFileAtomic(site.outputFile, text, { mode: 0o600 });
+    config = await writeFileAtomic(site.outputFile, text, {
+      mode: 0o600,
+      onOwnerLost: ownerWarnings(env.logger, warnings),
+    });
     await new TokenJournal(state.journalPath).clear();
     await removeOwnershipRecord(state.recordPath);
   } else {

@@ -33,6 +33,15 @@ export interface WriteFileAtomicOptions {
    * another writer's sweep of stale temp files may remove it.
    */
   beforeLock?: (tempPath: string) => void | Promise<void>;
+  /**
+   * Told (one sentence naming the file, both owners and the fix) when the new file could not be
+   * given the old file's owner: without CAP_CHOWN, or with chown(2) blocked by a seccomp filter.
+   * The file is written anyway, owned by this process's user, which the old owner (e.g. a
+   * non-root gitlab-runner) may no longer be able to read. Without it the message is lost.
+   */
+  onOwnerLost?: (message: string) => void;
+  /** Test seam: the chown used to give the new file the old owner; default `Deno.chown`. */
+  chown?: (path: string, uid: number, gid: number) => Promise<void>;
 }
 
 /**
@@ -86,7 +95,7 @@ async function writeAtomically(
       // The umask may have removed bits we want (it never adds any): put them back.
       const created = (await file.stat()).mode;
       if (created !== null && (created & 0o7777) !== mode) await Deno.chmod(temp, mode);
-      if (existing?.isFile) await keepOwner(temp, existing);
+      if (existing?.isFile) await keepOwner(temp, target, existing, options);
       for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
       await file.sync();
       await options.beforeRename?.(temp);
@@ -202,16 +211,30 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
   }
 }
 
-/** Gives the new file the old one's owner (e.g. a non-root gitlab-runner); only root can. */
-async function keepOwner(temp: string, old: Deno.FileInfo): Promise<void> {
+/**
+ * Gives the new file the old one's owner (e.g. a non-root gitlab-runner); only root with
+ * CAP_CHOWN can. When it cannot, the file is still written and `onOwnerLost` is told.
+ */
+async function keepOwner(
+  temp: string,
+  target: string,
+  old: Deno.FileInfo,
+  options: Pick<WriteFileAtomicOptions, "onOwnerLost" | "chown">,
+): Promise<void> {
   const mine = await Deno.stat(temp);
   if (old.uid === null || old.gid === null || (old.uid === mine.uid && old.gid === mine.gid)) {
     return;
   }
   try {
-    await Deno.chown(temp, old.uid, old.gid);
+    await (options.chown ?? Deno.chown)(temp, old.uid, old.gid);
   } catch (error) {
     if (!(error instanceof Deno.errors.PermissionDenied)) throw error;
+    options.onOwnerLost?.(
+      `${target} is now owned by uid ${mine.uid} gid ${mine.gid}, not uid ${old.uid} gid ${old.gid} ` +
+        `as before: giving it its owner back failed (${error.message}); a gitlab-runner running ` +
+        `as uid ${old.uid} may no longer read it. Run register-runner as root with CAP_CHOWN ` +
+        `(under systemd its SystemCallFilter= must allow @chown), or chown the file back`,
+    );
   }
 }
 

@@ -216,3 +216,48 @@ Deno.test("a writer keeps its temp file locked until the rename", async () => {
   deepStrictEqual(removed, []);
   equal(await Deno.readTextFile(path), "x\n");
 });
+
+Deno.test("an owner that cannot be given back is reported, not swallowed; the file is written", async () => {
+  const dir = await tempDir("config");
+  const path = join(dir, "c.toml");
+  await Deno.writeTextFile(path, "old");
+  const me = await Deno.stat(path);
+  // An old owner other than this process (root: chown it there; otherwise fake it below).
+  const fakeOwner = me.uid === 0;
+  if (fakeOwner) await Deno.chown(path, 4242, 4343);
+  const told: string[] = [];
+  const chowns: [number, number][] = [];
+  const result = await writeFileAtomic(path, "new", {
+    onOwnerLost: (message) => told.push(message),
+    chown: (_p, uid, gid) => {
+      chowns.push([uid, gid]);
+      // What chown(2) answers without CAP_CHOWN, or blocked by SystemCallFilter (EPERM).
+      return Promise.reject(new Deno.errors.PermissionDenied("Operation not permitted"));
+    },
+  });
+  equal(result, "written");
+  equal(await Deno.readTextFile(path), "new");
+  if (!fakeOwner) return; // not root: the old file is ours, nothing to give back
+  deepStrictEqual(chowns, [[4242, 4343]]);
+  equal(told.length, 1);
+  ok(told[0]!.includes(path), told[0]);
+  ok(told[0]!.includes("uid 4242 gid 4343"), told[0]);
+  ok(told[0]!.includes("@chown"), told[0]);
+  equal((await Deno.stat(path)).uid, me.uid);
+});
+
+Deno.test("a chown failing otherwise than EPERM aborts the write; the original stays", async () => {
+  const dir = await tempDir("config");
+  const path = join(dir, "c.toml");
+  await Deno.writeTextFile(path, "old");
+  if ((await Deno.stat(path)).uid !== 0) return;
+  await Deno.chown(path, 4242, 4343);
+  await rejects(
+    writeFileAtomic(path, "new", {
+      chown: () => Promise.reject(new Error("EIO")),
+    }),
+    /EIO/,
+  );
+  equal(await Deno.readTextFile(path), "old");
+  deepStrictEqual(await names(dir), ["c.toml"]);
+});

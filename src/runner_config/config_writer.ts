@@ -12,7 +12,7 @@
  * @module
  */
 
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic, type WriteFileAtomicOptions } from "./atomic_write.ts";
 
 /** How many times the file is checked again (and rewritten when it changed) after a rename. */
 const DEFAULT_ROUNDS = 3;
@@ -30,6 +30,8 @@ export interface RecheckedWriteOptions {
    * the rename (the window in which gitlab-runner's in-place rewrite would be lost).
    */
   beforeRename?: (path: string) => void | Promise<void>;
+  /** See {@link WriteFileAtomicOptions.onOwnerLost}. */
+  onOwnerLost?: (message: string) => void;
 }
 
 /** What {@link writeConfigRechecked} did. */
@@ -61,6 +63,7 @@ export async function writeConfigRechecked(
     writeFileAtomic(path, text, {
       mode,
       ...(options.beforeRename ? { beforeRename: () => options.beforeRename!(path) } : {}),
+      ...(options.onOwnerLost ? { onOwnerLost: options.onOwnerLost } : {}),
     });
   let held = await openIfExists(path);
   try {
