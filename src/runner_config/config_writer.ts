@@ -31,7 +31,7 @@ export interface RecheckedWriteOptions {
    */
   beforeRename?: (path: string) => void | Promise<void>;
   /** See {@link WriteFileAtomicOptions.onOwnerLost}. */
-  onOwnerLost?: (message: string) => void;
+  onOwnerLost?: WriteFileAtomicOptions["onOwnerLost"];
 }
 
 /** What {@link writeConfigRechecked} did. */
