@@ -15,7 +15,9 @@ import type { Expect } from "./values.ts";
 export const GLOBAL_TYPES: Readonly<Record<string, Expect>> = {
   concurrent: "integer",
   check_interval: "integer",
-  log_level: ["debug", "info", "warn", "warning", "error", "fatal", "panic"],
+  // gitlab-runner v19.3.0 log/configuration.go: SetLevel passes the value to logrus.ParseLevel,
+  // which lowercases it first; SetFormat looks the value up as is in its formats map.
+  log_level: { anyCase: ["panic", "fatal", "error", "warn", "warning", "info", "debug", "trace"] },
   log_format: ["runner", "text", "json"],
   user: "string",
   listen_address: "string",

@@ -244,3 +244,24 @@ Deno.test("template: a client with only a registration token loads with a warnin
   assert.equal(site.clients[0]?.personalAccessToken, undefined);
   assert.match(warnings[0]!, /`client_configs\[0\]` \(line 1\): has no personal_access_token/);
 });
+
+Deno.test("log_level: every level logrus parses, in any letter case; log_format exactly", async () => {
+  // gitlab-runner v19.3.0 log/configuration.go: logrus.ParseLevel lowercases the value first;
+  // the formats map is looked up as is.
+  for (const level of ["trace", "INFO", "Warning", "warn", "debug", "error", "fatal", "panic"]) {
+    const { site } = await load(`log_level = "${level}"\n` + CLIENT);
+    assert.equal(site.globals.log_level, level);
+  }
+  const [bad] = await problems('log_level = "verbose"\n' + CLIENT);
+  assert.match(
+    bad!,
+    /key `log_level` \(line 1\): must be one of "panic", .*"trace" \(in any letter case\), not "verbose"/,
+  );
+  for (const format of ["runner", "text", "json"]) {
+    assert.equal(
+      (await load(`log_format = "${format}"\n` + CLIENT)).site.globals.log_format,
+      format,
+    );
+  }
+  assert.match((await problems('log_format = "JSON"\n' + CLIENT))[0]!, /log_format/);
+});

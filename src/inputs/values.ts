@@ -12,7 +12,8 @@ export type Kind = "string" | "integer" | "float" | "boolean" | "datetime" | "ar
 
 /**
  * What a key accepts: a kind, a string array, a table of strings or booleans, a duration
- * (gitlab-runner accepts `"15m"` or integer nanoseconds), one of a list of strings, or anything.
+ * (gitlab-runner accepts `"15m"` or integer nanoseconds), one of a list of strings (exactly, or
+ * in any letter case: `{ anyCase }`, for values gitlab-runner lowercases first), or anything.
  */
 export type Expect =
   | Kind
@@ -21,7 +22,8 @@ export type Expect =
   | "boolean-table"
   | "duration"
   | "any"
-  | readonly string[];
+  | readonly string[]
+  | { readonly anyCase: readonly string[] };
 
 /** True for a TOML table (a plain object, not an array or a date). */
 export function isTable(value: unknown): value is Record<string, unknown> {
@@ -55,8 +57,15 @@ export function describeValue(value: unknown): string {
   return ARTICLE[kindOf(value)];
 }
 
+function isAnyCase(expect: Expect): expect is { readonly anyCase: readonly string[] } {
+  return typeof expect === "object" && !Array.isArray(expect);
+}
+
 /** Words for what `expect` accepts, e.g. `an array of strings`. */
 export function describeExpect(expect: Expect): string {
+  if (isAnyCase(expect)) {
+    return `one of ${expect.anyCase.map((v) => `"${v}"`).join(", ")} (in any letter case)`;
+  }
   if (typeof expect !== "string") return `one of ${expect.map((v) => `"${v}"`).join(", ")}`;
   switch (expect) {
     case "string[]":
@@ -88,6 +97,9 @@ export function checkValue(value: unknown, expect: Expect): string | undefined {
 }
 
 function fits(value: unknown, expect: Expect): boolean {
+  if (isAnyCase(expect)) {
+    return typeof value === "string" && expect.anyCase.includes(value.toLowerCase());
+  }
   if (typeof expect !== "string") return typeof value === "string" && expect.includes(value);
   switch (expect) {
     case "any":
