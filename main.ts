@@ -16,7 +16,7 @@ import { createLogger, formatBlock } from "./src/kernel/log.ts";
 import { errorFields, exitCodeOf, formatError } from "./src/commands/report.ts";
 import { VERSION } from "./src/kernel/version.ts";
 import { InputError } from "./src/kernel/errors.ts";
-import type { SyncReport } from "./src/commands/sync.ts";
+import type { GitLabReach, SyncReport } from "./src/commands/sync.ts";
 
 const encoder = new TextEncoder();
 const printErr = (line: string) => Deno.stderr.writeSync(encoder.encode(`${line}\n`));
@@ -34,17 +34,19 @@ function reportError(error: unknown, cli: CliOptions | undefined): void {
 
 /**
  * `--metrics-file`: records the run for Prometheus. A failure to write it is reported but does
- * not change the exit code (the sync itself is what the code is about).
+ * not change the exit code (the sync itself is what the code is about); a missing directory is
+ * only a warning.
  */
 async function recordMetrics(
   cli: CliOptions | undefined,
   startedAt: Date,
   exitCode: number,
   report: SyncReport | undefined,
+  reach: GitLabReach[] | undefined,
 ): Promise<void> {
   if (cli?.metricsFile === undefined || cli.help || cli.version) return;
+  const { MetricsDirectoryMissing, writeMetricsFile } = await import("./src/commands/metrics.ts");
   try {
-    const { writeMetricsFile } = await import("./src/commands/metrics.ts");
     await writeMetricsFile(cli.metricsFile, {
       prefix: cli.prefix,
       instance: cli.instance,
@@ -52,8 +54,22 @@ async function recordMetrics(
       finishedAt: new Date(),
       exitCode,
       report,
+      reach,
     });
   } catch (error) {
+    if (error instanceof MetricsDirectoryMissing) {
+      createLogger({
+        level: cli.logLevel,
+        format: cli.logFormat,
+        journald: Deno.env.get("JOURNAL_STREAM") !== undefined,
+        write: printErr,
+        now: () => new Date(),
+      }).warn(error.message, {
+        fix:
+          "create the directory (node_exporter's textfile collector reads it), or drop --metrics-file",
+      });
+      return;
+    }
     reportError(
       new InputError(
         `could not write the metrics file ${cli.metricsFile}: ${
@@ -73,6 +89,7 @@ async function recordMetrics(
 export async function main(args: string[], clock: Clock = systemClock): Promise<number> {
   const startedAt = new Date();
   let cli: CliOptions | undefined;
+  let reach: GitLabReach[] | undefined;
   try {
     cli = parseCli(args);
     if (cli.help) {
@@ -97,10 +114,10 @@ export async function main(args: string[], clock: Clock = systemClock): Promise<
       logger,
       random: Math.random,
     };
-    const result = await runCommand(cli, env);
+    const result = await runCommand(cli, env, { onReach: (r) => (reach = r) });
     printOut(cli.output === "json" ? JSON.stringify(result.document) : result.text);
     if (result.error !== undefined) reportError(result.error, cli);
-    await recordMetrics(cli, startedAt, result.exitCode, result.sync);
+    await recordMetrics(cli, startedAt, result.exitCode, result.sync, reach);
     return result.exitCode;
   } catch (error) {
     reportError(error, cli);
@@ -109,7 +126,7 @@ export async function main(args: string[], clock: Clock = systemClock): Promise<
       const ctx = documentContext(cli ?? { prefix: "/etc/gitlab-runner", instance: "main" });
       printOut(JSON.stringify(errorDocument(cli?.command ?? commandOf(args), ctx, code, error)));
     }
-    await recordMetrics(cli, startedAt, code, undefined);
+    await recordMetrics(cli, startedAt, code, undefined, reach);
     return code;
   }
 }

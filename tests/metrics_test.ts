@@ -127,12 +127,124 @@ Deno.test("a symlink planted at the metrics path is replaced, its target never w
   });
 });
 
-Deno.test("an unwritable metrics path is reported without changing the exit code", async () => {
+Deno.test("a missing metrics directory is a warning, not an error; the exit code is kept", async () => {
   await withSetup({}, async (gitlab, prefix) => {
     await writeSite(gitlab, prefix, ["shell"]);
     const result = await runCli(prefix, ["--metrics-file", `${prefix.dir}/no/such/dir/rr.prom`]);
     equal(result.code, 0, result.stderr);
-    match(result.stderr, /could not write the metrics file/);
+    match(result.stderr, /^warn: the metrics directory .*\/no\/such\/dir does not exist/m);
+    equal(/^error:/m.test(result.stderr), false, result.stderr);
+    // journald: priority 4 (warning), so `journalctl -p err` stays quiet.
+    const journald = await runCli(
+      prefix,
+      ["--metrics-file", `${prefix.dir}/no/such/dir/rr.prom`],
+      { JOURNAL_STREAM: "8:1" },
+    );
+    match(journald.stderr, /^<4>warn: the metrics directory/m);
+    equal(/^<3>/m.test(journald.stderr), false, journald.stderr);
+  });
+});
+
+Deno.test("an unwritable metrics directory is an error; the exit code is kept", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(`${dir}/file`, "");
+    // A path through a regular file: ENOTDIR, neither missing nor writable.
+    const result = await runCli(prefix, ["--metrics-file", `${dir}/file/rr.prom`]);
+    equal(result.code, 0, result.stderr);
+    match(result.stderr, /error: could not write the metrics file/);
+    await Deno.remove(dir, { recursive: true });
+  });
+});
+
+Deno.test("a device, FIFO, socket or directory at the metrics path is refused, never replaced", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    const dir = await Deno.makeTempDir();
+    const sh = (cmd: string) => new Deno.Command("sh", { args: ["-c", cmd] }).output();
+    const targets: [string, string, (i: Deno.FileInfo) => boolean | null][] = [
+      ["fifo", "a FIFO", (i) => i.isFifo],
+      ["dir", "a directory", (i) => i.isDirectory],
+    ];
+    await sh(`mkfifo '${dir}/fifo'`);
+    await Deno.mkdir(`${dir}/dir`);
+    // /dev/null's twin (character device 1:3), where root can make one.
+    if ((await sh(`mknod '${dir}/null' c 1 3`)).success) {
+      targets.push(["null", "a character device", (i) => i.isCharDevice]);
+    }
+    // A socket file (bound, then left behind), where python3 is there to bind one.
+    const bind = `import socket; socket.socket(socket.AF_UNIX).bind('${dir}/sock')`;
+    if ((await sh(`python3 -c "${bind}"`)).success) {
+      targets.push(["sock", "a socket", (i) => i.isSocket]);
+    }
+    try {
+      for (const [name, what, still] of targets) {
+        const result = await runCli(prefix, ["--metrics-file", `${dir}/${name}`]);
+        equal(result.code, 0, `${name}: ${result.stderr}`);
+        match(result.stderr, new RegExp(`error: could not write the metrics file .*${what}`));
+        ok(still(await Deno.lstat(`${dir}/${name}`)), `${name} was replaced`);
+      }
+      // A run that fails keeps its exit code too.
+      await prefix.writeFile("config.template.main.toml", "[broken\n");
+      const failed = await runCli(prefix, ["--metrics-file", `${dir}/fifo`]);
+      equal(failed.code, 3);
+      ok((await Deno.lstat(`${dir}/fifo`)).isFifo);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("a symlinked directory above the metrics file is followed (like --prefix)", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    const dir = await Deno.makeTempDir();
+    await Deno.mkdir(`${dir}/real`);
+    await Deno.symlink(`${dir}/real`, `${dir}/link`);
+    expectOk(await runCli(prefix, ["--metrics-file", `${dir}/link/rr.prom`]), gitlab);
+    ok((await Deno.lstat(`${dir}/real/rr.prom`)).isFile);
+    await Deno.remove(dir, { recursive: true });
+  });
+});
+
+Deno.test("a degraded run (GitLab unreachable, last good config kept) is no success; gitlab_up 0", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/rr.prom`;
+    expectOk(await runCli(prefix, ["--metrics-file", path]), gitlab);
+    const first = await Deno.readTextFile(path);
+    const success = sample(first, METRIC.lastSuccess)!;
+    await new Promise((r) => setTimeout(r, 20));
+    await gitlab.close();
+    const degraded = await runCli(prefix, ["--metrics-file", path, "--timeout", "2"]);
+    equal(degraded.code, 0, degraded.stderr);
+    const text = await Deno.readTextFile(path);
+    equal(sample(text, METRIC.exitCode), 0);
+    equal(sample(text, METRIC.lastSuccess), success, "a degraded run counted as a success");
+    ok(sample(text, METRIC.lastRun)! > success);
+    equal(sample(text, METRIC.gitlabUp), 0);
+    equal(sample(text, METRIC.runners, 'action="kept_unreachable"'), 1);
+    await Deno.remove(dir, { recursive: true });
+  });
+});
+
+Deno.test("exit 5 (unreachable, no previous config) still writes gitlab_up 0 per GitLab", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    await gitlab.close();
+    const dir = await Deno.makeTempDir();
+    const path = `${dir}/rr.prom`;
+    const result = await runCli(prefix, ["--metrics-file", path, "--timeout", "2"]);
+    equal(result.code, 5, result.stderr);
+    const text = await Deno.readTextFile(path);
+    equal(sample(text, METRIC.exitCode), 5);
+    equal(sample(text, METRIC.lastSuccess), undefined);
+    const up = text.split("\n").filter((l) => l.startsWith(`${METRIC.gitlabUp}{`));
+    equal(up.length, 1, text);
+    match(up[0]!, new RegExp(`gitlab="${gitlab.url.replace(/\/$/, "")}".* 0$`));
+    await Deno.remove(dir, { recursive: true });
   });
 });
 

@@ -5,17 +5,23 @@
  *
  * The file is replaced atomically (temp file beside it, whose name does not end in `.prom`, so the
  * collector never reads a half-written file), mode 0644, and a symlink planted at its path is
- * replaced, never followed. The time of the last success survives failed runs: it is read back
- * from the previous file.
+ * replaced, never followed (symlinks in the directories above it are followed, as for
+ * `--prefix`). Anything else at the path that is not a regular file (a device such as
+ * /dev/null, a FIFO, a socket, a directory) is refused, never replaced. A missing directory is a
+ * warning, not an error (node_exporter may not be installed yet).
+ *
+ * The time of the last success survives failed runs: it is read back from the previous file. A
+ * success is a run that reached and synced every GitLab (exit 0 and none kept its last good config
+ * because it was unreachable), so "no success for 24 h" fires during an outage too.
  *
  * @module
  */
 
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { loadLocalConfig } from "../inputs/mod.ts";
 import type { LocalRunner } from "../kernel/model.ts";
 import { writeFileAtomic } from "../runner_config/atomic_write.ts";
-import type { SyncReport } from "./sync.ts";
+import type { GitLabReach, SyncReport } from "./sync.ts";
 
 /** Metric names, for the README's alerts and the tests. */
 export const METRIC = {
@@ -37,6 +43,26 @@ export interface RunFacts {
   exitCode: number;
   /** The sync's report, when it produced one. */
   report?: SyncReport | undefined;
+  /**
+   * Which GitLabs the run reached, when it tried them; for runs that failed without a report
+   * (e.g. exit 5: unreachable and no previous config).
+   */
+  reach?: readonly GitLabReach[] | undefined;
+}
+
+/**
+ * The metrics file's directory does not exist: a warning (node_exporter not installed yet), not
+ * an error. The exit code is not changed.
+ */
+export class MetricsDirectoryMissing extends Error {
+  /** The directory. */
+  readonly directory: string;
+  /** Creates the warning for `directory`. */
+  constructor(directory: string) {
+    super(`the metrics directory ${directory} does not exist; no metrics written`);
+    this.name = "MetricsDirectoryMissing";
+    this.directory = directory;
+  }
 }
 
 /** The largest previous file read back (a planted huge file is ignored). */
@@ -122,7 +148,11 @@ export function renderMetrics(
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
     for (const [l, v] of samples) lines.push(`${name}${labels(l)} ${v}`);
   };
-  const success = facts.exitCode === 0
+  const reach: readonly GitLabReach[] = facts.report !== undefined
+    ? facts.report.clients.map((c) => ({ url: c.url, reached: c.status !== "unreachable" }))
+    : facts.reach ?? [];
+  // Degraded (a GitLab unreachable, its last good config kept) is exit 0 but not a success.
+  const success = facts.exitCode === 0 && reach.every((r) => r.reached)
     ? seconds(facts.finishedAt)
     : previousSuccess(previous, facts.instance)?.toFixed(3);
   gauge(METRIC.lastRun, "When the last register-runner sync ended (Unix time).", [
@@ -149,15 +179,12 @@ export function renderMetrics(
         String(r.count),
       ]),
     );
-    gauge(
-      METRIC.gitlabUp,
-      "Whether the last sync reached the GitLab (1) or kept its last good config (0).",
-      report.clients.map((c) => [
-        { ...instance, gitlab: gitlabLabel(c.url) },
-        c.status === "synced" ? "1" : "0",
-      ]),
-    );
   }
+  gauge(
+    METRIC.gitlabUp,
+    "Whether the last sync reached the GitLab (1) or could not (0).",
+    reach.map((r) => [{ ...instance, gitlab: gitlabLabel(r.url) }, r.reached ? "1" : "0"]),
+  );
   const expiries: [Record<string, string>, string][] = [];
   for (const r of runners) {
     const expiresAt = r.token?.expiresAt;
@@ -197,8 +224,44 @@ async function configRunners(prefix: string, instance: string): Promise<LocalRun
   }
 }
 
+/** What a file system entry is, in words, when it is not a regular file or a symlink. */
+function notRegular(info: Deno.FileInfo): string | undefined {
+  if (info.isFile || info.isSymlink) return undefined;
+  if (info.isDirectory) return "a directory";
+  if (info.isCharDevice) return "a character device";
+  if (info.isBlockDevice) return "a block device";
+  if (info.isFifo) return "a FIFO";
+  if (info.isSocket) return "a socket";
+  return "not a regular file";
+}
+
+/**
+ * Refuses a path that holds something other than a regular file or a symlink (renaming over a
+ * device node such as /dev/null as root would replace it); says when the directory is missing.
+ */
+async function checkTarget(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    try {
+      await Deno.stat(dirname(path));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new MetricsDirectoryMissing(dirname(path));
+      throw e;
+    }
+    return;
+  }
+  const what = notRegular(info);
+  if (what !== undefined) {
+    throw new Error(`${path} is ${what}, not a regular file; refusing to replace it`);
+  }
+}
+
 /** Writes the metrics file of one run (see the module doc). */
 export async function writeMetricsFile(path: string, facts: RunFacts): Promise<void> {
+  await checkTarget(path);
   const previous = await readPrevious(path);
   const runners = await configRunners(facts.prefix, facts.instance);
   await writeFileAtomic(path, renderMetrics(facts, runners, previous), {

@@ -24,7 +24,7 @@ import {
 } from "./documents.ts";
 import type { JsonDocument } from "./output.ts";
 import type { PipelineOptions } from "./pipeline.ts";
-import type { SyncReport } from "./sync.ts";
+import type { GitLabReach, SyncReport } from "./sync.ts";
 
 /** What a command produced. */
 export interface CommandResult {
@@ -44,8 +44,18 @@ export function documentContext(cli: Pick<CliOptions, "prefix" | "instance">): D
   return { prefix: resolve(cli.prefix), instance: cli.instance };
 }
 
+/** What a caller may learn of a run even when it throws (for `--metrics-file`). */
+export interface RunObserver {
+  /** `sync`: which GitLabs answered, once all were tried. */
+  onReach?: (reach: GitLabReach[]) => void;
+}
+
 /** Runs `cli.command`. Throws `RegisterRunnerError`s when there is no report to give. */
-export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<CommandResult> {
+export async function runCommand(
+  cli: CliOptions,
+  env: RuntimeEnv,
+  observer: RunObserver = {},
+): Promise<CommandResult> {
   const ctx = documentContext(cli);
   const options: PipelineOptions = {
     prefix: cli.prefix,
@@ -66,6 +76,7 @@ export async function runCommand(cli: CliOptions, env: RuntimeEnv): Promise<Comm
         strict: cli.strict,
         allowEmpty: cli.allowEmpty,
         lockTimeoutMs: cli.lockTimeoutMs,
+        ...(observer.onReach ? { onReach: observer.onReach } : {}),
       });
       return {
         exitCode: ExitCode.Ok,

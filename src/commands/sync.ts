@@ -59,6 +59,18 @@ export interface SyncOptions extends PipelineOptions {
   allowEmpty: boolean;
   /** Test seam: hooks of the config write (e.g. gitlab-runner rotating a token before the rename). */
   configWriteHooks?: Pick<RecheckedWriteOptions, "beforeRename">;
+  /**
+   * Told which GitLabs answered, once every GitLab was tried, also when the sync then fails (for
+   * `--metrics-file`: a failed run has no report).
+   */
+  onReach?: (reach: GitLabReach[]) => void;
+}
+
+/** Whether one configured GitLab answered during a sync. */
+export interface GitLabReach {
+  url: string;
+  /** False when it could not be reached (connection, timeout, 429/5xx after retries). */
+  reached: boolean;
 }
 
 /** What happened with one GitLab. */
@@ -153,6 +165,10 @@ async function syncLocked(
     return { plan, outcome };
   });
 
+  options.onReach?.(results.map((r, i) => ({
+    url: site.clients[i]!.url,
+    reached: r.status === "fulfilled" || !(r.reason instanceof GitLabUnreachableError),
+  })));
   const reports: ClientReport[] = [];
   const fatal: unknown[] = [];
   results.forEach((r, i) => {
