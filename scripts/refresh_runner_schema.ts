@@ -278,7 +278,9 @@ export function parseGoFile(src: string, file: string, pkg: GoPackage): void {
   };
   const typeSpec = () => {
     const name = p.next()?.text as string;
-    if (p.is("[")) p.skipGroup(); // type parameters
+    // Type parameters (`type T[K any] …`) hold at least two tokens; `type T []E` (a slice) and
+    // `type T [N]E` (an array) are the type itself.
+    if (p.is("[") && !p.is("]", 1) && !p.is("]", 2)) p.skipGroup();
     if (p.is("=")) p.next();
     pkg.types.set(name, { type: p.type(), file, imports });
   };

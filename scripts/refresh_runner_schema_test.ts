@@ -55,10 +55,32 @@ type DockerConfig struct {
 	Caps       []api.Capability       \`toml:"cap_add"\`
 	IdleCount  int                    \`long:"idle-nodes"\`
 	Inline     struct{ X int }        \`toml:"inline"\`
+	Aliases    HostAliasesFlag        \`toml:"host_aliases"\`
+	Durations  Durations              \`toml:"durations"\`
+	Fixed      Fixed                  \`toml:"fixed"\`
+	Pair       Pair[string, int]      \`toml:"pair"\`
 }
 
 type DockerService struct {
 	Name string \`toml:"name"\`
+}
+
+type HostAliasesFlag []HostAlias
+
+type Durations []*Duration
+
+type Fixed [2]DockerService
+
+type Pair[K comparable, V any] struct {
+	Key K \`toml:"key"\`
+}
+
+type HostAlias struct {
+	IP string \`toml:"ip"\`
+}
+
+type Duration struct {
+	Threshold time.Duration \`toml:"threshold"\`
 }
 `,
   );
@@ -98,6 +120,9 @@ Deno.test("refresh_runner_schema: builds the tables reachable from Config and Ru
       "common.Config",
       "common.DockerConfig",
       "common.DockerService",
+      "common.Duration",
+      "common.HostAlias",
+      "common.Pair",
       "common.RunnerConfig",
     ]);
     assert.deepEqual(schema.tables["common.Config"]?.keys, {
@@ -117,11 +142,18 @@ Deno.test("refresh_runner_schema: builds the tables reachable from Config and Ru
     assert.deepEqual(schema.tables["common.DockerConfig"]?.keys, {
       IdleCount: "integer",
       cap_add: "list",
+      durations: "array common.Duration",
+      fixed: "array common.DockerService",
+      host_aliases: "array common.HostAlias",
       image: "string",
       inline: "any",
+      pair: "table common.Pair",
       pull_policy: "any",
       services: "array common.DockerService",
     });
+    // A generic struct's type parameters are skipped, not taken for its type (a type parameter
+    // itself is unknown: any).
+    assert.deepEqual(schema.tables["common.Pair"]?.keys, { key: "any" });
     assert.equal(schema.tables["common.DockerConfig"]?.source, "common/config.go");
     assert.deepEqual(schema.tables["cache/cacheconfig.Config"]?.keys, {
       Type: "string",

@@ -208,3 +208,26 @@ Deno.test("executor: the custom executor needs [custom] run_exec", async () => {
   );
   assert.deepEqual(spec.runnerKeys, { custom: { run_exec: "/usr/local/bin/run" } });
 });
+
+Deno.test("executor: keys inside named slice types ([[kubernetes.host_aliases]], …) are checked", async () => {
+  // gitlab-runner v19.3.0: `type KubernetesHostAliasesFlag []KubernetesHostAliases` and
+  // `type JobQueuingDurations []*JobQueuingDuration` are arrays of tables.
+  const found = await problems(
+    HEAD + 'executor = "kubernetes"\n' +
+      '[[kubernetes.host_aliases]]\nipp = "10.0.0.1"\nhostnames = ["a"]\n' +
+      '[[monitoring.job_queuing_durations]]\nperiods = ["* * * * *"]\nthreshhold = "1m"\n',
+  );
+  assert.deepEqual(found.map((f) => /key `([^`]+)` \(line (\d+)\)/.exec(f)?.slice(1).join(":")), [
+    "kubernetes.host_aliases[0].ipp:4",
+    "monitoring.job_queuing_durations[0].threshhold:8",
+  ]);
+  assert.match(found[0]!, /has no `runners\.kubernetes\.host_aliases\.ipp`\. Did you mean `ip`\?/);
+  assert.match(found[1]!, /Did you mean `threshold`\?/);
+  // The right spellings pass.
+  const { warnings } = await load(
+    HEAD + 'executor = "kubernetes"\n' +
+      '[[kubernetes.host_aliases]]\nip = "10.0.0.1"\nhostnames = ["a"]\n' +
+      '[[monitoring.job_queuing_durations]]\nperiods = ["* * * * *"]\nthreshold = "1m"\n',
+  );
+  assert.deepEqual(warnings, []);
+});
