@@ -42,6 +42,9 @@ const SOURCE_FILES = [
   "packaging/register-runner.spec",
   "packaging/lintian-overrides",
   "packaging/rpmlintrc",
+  "packaging/deb/postinst",
+  "packaging/deb/prerm",
+  "packaging/deb/postrm",
   "packaging/register-runner.1",
   "packaging/completions/register-runner.bash",
   "packaging/completions/_register-runner",
@@ -285,6 +288,11 @@ export async function buildDeb(binary: string, arch: string, outDir: string): Pr
       ].join("\n"),
     );
     await run("chmod", ["0644", `${root}/DEBIAN/control`, `${root}/DEBIAN/md5sums`]);
+    // Maintainer scripts: daemon-reload; on removal stop and disable the timers. Never a restart
+    // of gitlab-runner@ (it would wait for, or kill, running jobs).
+    for (const script of ["postinst", "prerm", "postrm"]) {
+      await install(`${ROOT}packaging/deb/${script}`, `${root}/DEBIAN/${script}`, 0o755);
+    }
     const out = `${outDir}/${packageNames(arch).deb}`;
     await run("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", root, out]);
     return out;

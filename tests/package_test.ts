@@ -32,6 +32,38 @@ async function sh(program: string, args: string[]): Promise<{ code: number; out:
 const TOOLS = await Promise.all(["rpmbuild", "dpkg-deb"].map(has));
 const CAN_BUILD = TOOLS.every(Boolean);
 
+/**
+ * Runs a package scriptlet with `args` against stub systemctl and deb-systemd-invoke that record
+ * their arguments (one instance, main, of the timer and the sync is "loaded"), as if systemd were
+ * running (/run/systemd/system is pointed at a scratch directory). Returns the calls.
+ */
+async function scriptlet(dir: string, body: string, args: string[]): Promise<string[]> {
+  const bin = `${dir}/stub-bin`;
+  const log = `${dir}/calls.log`;
+  const running = `${dir}/run-systemd-system`;
+  await Deno.mkdir(bin, { recursive: true });
+  await Deno.mkdir(running, { recursive: true });
+  for (const tool of ["systemctl", "deb-systemd-invoke"]) {
+    await Deno.writeTextFile(
+      `${bin}/${tool}`,
+      `#!/bin/sh\necho "${tool} $*" >> "${log}"\n` +
+        `case "$*" in *list-units*timer*) echo "register-runner@main.timer loaded active waiting t";; ` +
+        `*list-units*service*) echo "register-runner@main.service loaded inactive dead s";; esac\n`,
+      { mode: 0o755 },
+    );
+  }
+  await Deno.writeTextFile(log, "");
+  await Deno.writeTextFile(`${dir}/script`, body.replaceAll("/run/systemd/system", running));
+  const out = await new Deno.Command("sh", {
+    args: [`${dir}/script`, ...args],
+    env: { PATH: `${bin}:/usr/bin:/bin` },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return (await Deno.readTextFile(log)).split("\n").filter((l) => l !== "");
+}
+
 async function launcher(dir: string, answer?: string): Promise<string> {
   const path = `${dir}/launcher`;
   const body = answer === undefined
@@ -148,6 +180,55 @@ Deno.test({
       if (await has("rpmlint")) {
         const spec = await sh("rpmlint", [`${ROOT}packaging/register-runner.spec`]);
         deepEqual(spec.out.split("\n").filter((l) => / E: /.test(l)), [], spec.out);
+      }
+
+      // The scriptlets, run against a systemctl that records what it is asked.
+      const rpm = `${dir}/${packageNames("x86_64").rpm}`;
+      const rpmScript = async (tag: string) =>
+        (await sh("rpm", ["-qp", "--qf", `%{${tag}}`, rpm])).out;
+      const deb = `${dir}/${packageNames("x86_64").deb}`;
+      const control = `${dir}/control`;
+      equal((await sh("dpkg-deb", ["--control", deb, control])).code, 0);
+      const debScript = (name: string) => Deno.readTextFile(`${control}/${name}`);
+      const calls = {
+        rpmPostInstall: await scriptlet(dir, await rpmScript("POSTIN"), ["1"]),
+        rpmPostUpgrade: await scriptlet(dir, await rpmScript("POSTIN"), ["2"]),
+        rpmPreunUpgrade: await scriptlet(dir, await rpmScript("PREUN"), ["1"]),
+        rpmPreunRemove: await scriptlet(dir, await rpmScript("PREUN"), ["0"]),
+        rpmPostunUpgrade: await scriptlet(dir, await rpmScript("POSTUN"), ["1"]),
+        rpmPostunRemove: await scriptlet(dir, await rpmScript("POSTUN"), ["0"]),
+        debPostinst: await scriptlet(dir, await debScript("postinst"), ["configure", "0.0.9-1"]),
+        debPrermUpgrade: await scriptlet(dir, await debScript("prerm"), ["upgrade", "0.2.0-1"]),
+        debPrermRemove: await scriptlet(dir, await debScript("prerm"), ["remove"]),
+        debPostrmUpgrade: await scriptlet(dir, await debScript("postrm"), ["upgrade", "0.2.0-1"]),
+        debPostrmRemove: await scriptlet(dir, await debScript("postrm"), ["remove"]),
+      };
+      deepEqual(calls.rpmPostInstall, [
+        "systemctl --no-reload preset register-runner@.service register-runner@.timer gitlab-runner@.service",
+      ]);
+      deepEqual(calls.rpmPostUpgrade, []);
+      deepEqual(calls.rpmPreunUpgrade, []);
+      deepEqual(calls.rpmPreunRemove.filter((c) => !c.includes("list-units")), [
+        "systemctl --no-reload disable --now register-runner@main.timer",
+        "systemctl stop register-runner@main.service",
+      ]);
+      deepEqual(calls.rpmPostunUpgrade, ["systemctl daemon-reload"]);
+      deepEqual(calls.rpmPostunRemove, ["systemctl daemon-reload"]);
+      deepEqual(calls.debPostinst, ["systemctl --system daemon-reload"]);
+      deepEqual(calls.debPrermUpgrade, []);
+      deepEqual(calls.debPrermRemove.filter((c) => !c.includes("list-units")), [
+        "deb-systemd-invoke stop register-runner@main.timer",
+        "systemctl --no-reload disable register-runner@main.timer",
+        "deb-systemd-invoke stop register-runner@main.service",
+      ]);
+      deepEqual(calls.debPostrmUpgrade, []);
+      deepEqual(calls.debPostrmRemove, ["systemctl --system daemon-reload"]);
+      // Never a restart of anything, and gitlab-runner@ instances are never stopped.
+      for (const [when, list] of Object.entries(calls)) {
+        for (const c of list) {
+          ok(!/restart|reload-or|\bstart\b|enable/.test(c), `${when}: ${c}`);
+          ok(!/gitlab-runner@\w/.test(c), `${when}: ${c}`);
+        }
       }
 
       // Install the host's .deb into a scratch root and run it from there.
