@@ -6,7 +6,8 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import { generatedDocs } from "../scripts/gen_docs.ts";
-import { COMMANDS, OPTIONS, optionsFor } from "../src/cli/spec.ts";
+import { parseCli } from "../src/cli/options.ts";
+import { COMMANDS, ENVIRONMENT, OPTIONS, optionsFor } from "../src/cli/spec.ts";
 import { DENO_RUN_CLI, ROOT } from "./support/cli.ts";
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -154,4 +155,78 @@ Deno.test({
     }).output();
     equal(out.code, 0, new TextDecoder().decode(out.stderr));
   },
+});
+
+Deno.test("help help is the overview, not an unknown command", async () => {
+  const r = await cli(["help", "help"]);
+  equal(r.code, 0, r.stderr);
+  equal(r.stdout, (await cli(["--help"])).stdout);
+  equal(r.stderr, "");
+});
+
+Deno.test("an option the command has no use for is a usage error, never silently ignored", async () => {
+  const refused: [string[], RegExp][] = [
+    [["check", "--timeout", "5"], /--timeout does not apply to check: check contacts no GitLab/],
+    [["check", "--concurrency=2"], /--concurrency does not apply to check/],
+    [["check", "--lock-timeout", "5"], /--lock-timeout does not apply to check/],
+    [["check", "--strict"], /--strict does not apply to check/],
+    [["plan", "--strict"], /--strict does not apply to plan: plan always fails \(exit 5\)/],
+    [["plan", "--lock-timeout", "9"], /--lock-timeout does not apply to plan: plan takes no lock/],
+    [["unregister", "--strict"], /--strict does not apply to unregister/],
+    [["-q", "check", "--timeout=1"], /--timeout does not apply to check/],
+  ];
+  for (const [args, expected] of refused) {
+    const r = await cli(args);
+    equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    match(r.stderr, expected);
+    match(r.stderr, /fix: remove --/);
+  }
+  // What they apply to, in every spelling, still parses.
+  const accepted = [
+    ["plan", "--timeout", "5", "--concurrency", "2"],
+    ["unregister", "--timeout=5", "--lock-timeout", "3", "--concurrency=4"],
+    ["sync", "--strict", "--timeout", "5", "--lock-timeout", "3", "--concurrency", "2"],
+    ["check", "--tag-schema", "s.json", "-q"],
+  ];
+  for (const args of accepted) equal(parseCli(args).command, args[0]);
+});
+
+Deno.test("a negative number is a wrong value, not a missing one", async () => {
+  for (
+    const [args, expected] of [
+      [["--timeout", "-5"], /--timeout takes a positive number of seconds, not "-5"/],
+      [["plan", "--timeout=-5"], /--timeout takes a positive number of seconds, not "-5"/],
+      [["--lock-timeout", "-1.5"], /--lock-timeout takes a positive number of seconds, not "-1.5"/],
+      [["--concurrency", "-3"], /--concurrency takes a whole number from 1 to 256, not "-3"/],
+      [["--timeout", "-v"], /--timeout needs a value/],
+    ] as [string[], RegExp][]
+  ) {
+    const r = await cli(args);
+    equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    match(r.stderr, expected);
+  }
+});
+
+Deno.test("ENVIRONMENT names every variable the code reads", async () => {
+  const names = ENVIRONMENT.flatMap((e) => e.name.split(", "));
+  const sources = [`${ROOT}main.ts`];
+  for await (const entry of Deno.readDir(`${ROOT}src`)) {
+    if (!entry.isDirectory) continue;
+    for await (const file of Deno.readDir(`${ROOT}src/${entry.name}`)) {
+      if (file.name.endsWith(".ts") && !file.name.endsWith("_test.ts")) {
+        sources.push(`${ROOT}src/${entry.name}/${file.name}`);
+      }
+    }
+  }
+  const read = new Set<string>();
+  for (const path of sources) {
+    const text = await Deno.readTextFile(path);
+    for (const m of text.matchAll(/(?:getEnv|Deno\.env\.get)\(\s*"([A-Z_]+)"/g)) read.add(m[1]!);
+    for (const m of text.matchAll(/_ENV = "([A-Z_]+)"/g)) read.add(m[1]!);
+  }
+  ok(read.size >= 5, [...read].join(" "));
+  for (const name of read) ok(names.includes(name), `ENVIRONMENT lacks ${name}`);
+  for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"]) ok(names.includes(name), name);
+  const readme = await Deno.readTextFile(`${ROOT}README.md`);
+  for (const name of read) ok(readme.includes(name), `README lacks ${name}`);
 });

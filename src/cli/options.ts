@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../kernel/errors.ts";
 import type { LogLevel } from "../kernel/env.ts";
 import { globalHelp } from "./help.ts";
-import { type Command, COMMANDS, OPTIONS } from "./spec.ts";
+import { type Command, COMMANDS, OPTIONS, type OptionSpec } from "./spec.ts";
 import { didYouMean } from "./suggest.ts";
 
 export { type Command, COMMANDS };
@@ -84,6 +84,7 @@ export function parseCli(args: string[]): CliOptions {
       hint: "remove --metrics-file, or run register-runner sync --metrics-file FILE",
     });
   }
+  checkOptionsApply(command as Command, args);
   if (values["metrics-file"] === "") throw new UsageError("--metrics-file needs a file name");
   if (values.verbose && values.quiet) {
     throw new UsageError("--verbose and --quiet exclude each other");
@@ -147,7 +148,8 @@ function helpRequest(topics: string[], values: ParsedValues): CliOptions {
       hint: `commands: ${COMMANDS.join(", ")}`,
     });
   }
-  const topic = topics[0];
+  // `help help`: the global help (which is where help itself is described).
+  const topic = topics[0] === "help" ? undefined : topics[0];
   if (topic !== undefined && !(COMMANDS as readonly string[]).includes(topic)) {
     throw new UsageError(`unknown command "${topic}"`, { hint: commandHint(topic) });
   }
@@ -171,6 +173,61 @@ function helpRequest(topics: string[], values: ParsedValues): CliOptions {
     yes: false,
     metricsFile: undefined,
   };
+}
+
+/**
+ * Rejects an option given to a command it has no meaning for (`spec.ts`: `commands`), e.g.
+ * `--lock-timeout` on plan (which takes no lock) or `--timeout` on check (which contacts no
+ * GitLab), instead of silently ignoring it.
+ */
+function checkOptionsApply(command: Command, args: string[]): void {
+  for (const option of givenOptions(args)) {
+    if (option.commands === undefined || option.commands.includes(command)) continue;
+    const where = option.commands.join(", ");
+    throw new UsageError(
+      `--${option.name} does not apply to ${command}${WHY_NOT[`${option.name} ${command}`] ?? ""}`,
+      {
+        hint: `remove --${option.name} (it applies to ${where})`,
+      },
+    );
+  }
+}
+
+/** Why an option has no meaning for a command, where it is not obvious. */
+const WHY_NOT: Readonly<Record<string, string>> = {
+  "strict plan": ": plan always fails (exit 5) when a GitLab cannot be reached",
+  "strict unregister": ": unregister always fails (exit 5) when a GitLab cannot be reached",
+  "strict check": ": check contacts no GitLab",
+  "timeout check": ": check contacts no GitLab",
+  "concurrency check": ": check contacts no GitLab",
+  "lock-timeout check": ": check takes no lock",
+  "lock-timeout plan": ": plan takes no lock",
+};
+
+/** The options named in argv (long or short), in order, before a `--`. */
+function givenOptions(args: string[]): OptionSpec[] {
+  const given: OptionSpec[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") break;
+    if (arg.startsWith("--")) {
+      const option = OPTIONS.find((o) => `--${o.name}` === arg.split("=", 1)[0]);
+      if (option === undefined) continue;
+      given.push(option);
+      if (option.arg !== undefined && !arg.includes("=")) i++;
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      for (let c = 1; c < arg.length; c++) {
+        const option = OPTIONS.find((o) => o.short === arg[c]);
+        if (option === undefined) break;
+        given.push(option);
+        if (option.arg !== undefined) {
+          if (c === arg.length - 1) i++;
+          break;
+        }
+      }
+    }
+  }
+  return given;
 }
 
 function commandHint(command: string): string {
@@ -198,6 +255,10 @@ function checkOptionNames(args: string[]): void {
       }
       if (option.arg !== undefined && !arg.includes("=")) {
         const next = args[i + 1];
+        if (next !== undefined && /^-\d/.test(next) && NUMERIC[option.name] !== undefined) {
+          // `--timeout -5`: a value, and a wrong one (not a missing one).
+          throw new UsageError(`${name} takes ${NUMERIC[option.name]}, not "${next}"`);
+        }
         if (next === undefined || next.startsWith("-")) {
           throw new UsageError(`${name} needs a value (${option.arg})`, {
             hint: `write ${name} ${option.arg} or ${name}=${option.arg}`,
@@ -252,10 +313,17 @@ export function commandOf(args: string[]): Command {
   return (named as Command | undefined) ?? "sync";
 }
 
+/** What the numeric options take, in words (for their errors). */
+const NUMERIC: Readonly<Record<string, string>> = {
+  timeout: "a positive number of seconds",
+  "lock-timeout": "a positive number of seconds",
+  concurrency: "a whole number from 1 to 256",
+};
+
 function seconds(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) {
-    throw new UsageError(`${flag} takes a positive number of seconds, not "${value}"`);
+    throw new UsageError(`${flag} takes ${NUMERIC[flag.slice(2)]}, not "${value}"`);
   }
   return n;
 }
@@ -263,7 +331,7 @@ function seconds(flag: string, value: string): number {
 function positiveInt(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new UsageError(`${flag} takes a whole number from 1 to 256, not "${value}"`);
+    throw new UsageError(`${flag} takes ${NUMERIC[flag.slice(2)]}, not "${value}"`);
   }
   return n;
 }

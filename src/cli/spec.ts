@@ -28,7 +28,10 @@ export interface OptionSpec {
   complete?: "directory" | "file" | "command";
   /** One-line description (may wrap in help output). */
   help: string;
-  /** Commands it is meaningful for; all when absent. */
+  /**
+   * Commands it is meaningful for; all when absent. Given to another command it is a usage error
+   * (exit 2), never silently ignored.
+   */
   commands?: readonly Command[];
 }
 
@@ -64,6 +67,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: "strict",
     help:
       "sync: fail (exit 5) instead of keeping the last good config when a GitLab cannot be reached",
+    // plan and unregister always fail when a GitLab cannot be reached; check contacts none.
     commands: ["sync"],
   },
   {
@@ -77,6 +81,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     arg: "SECONDS",
     default: "60",
     help: "overall budget for GitLab requests, retries included (default 60)",
+    // check contacts no GitLab.
     commands: ["sync", "plan", "unregister"],
   },
   {
@@ -84,6 +89,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     arg: "SECONDS",
     default: "120",
     help: "how long to wait for another run on the same instance (default 120)",
+    // plan and check take no lock.
     commands: ["sync", "unregister"],
   },
   {
@@ -246,7 +252,24 @@ export const ENVIRONMENT: readonly EnvSpec[] = [
     name: "CREDENTIALS_DIRECTORY",
     help: "systemd credentials: a bare *_file name is looked up here first",
   },
-  { name: "HTTPS_PROXY, NO_PROXY", help: "proxy for GitLab requests (and exceptions)" },
+  {
+    name: "HTTPS_PROXY, HTTP_PROXY, NO_PROXY",
+    help:
+      "proxy for https:// and http:// GitLab URLs, and hosts that bypass it (honoured by Deno's fetch)",
+  },
+  {
+    name: "REGISTER_RUNNER_CPUINFO",
+    help: "a cpuinfo file to read instead of /proc/cpuinfo (host facts; tests, unusual hosts)",
+  },
+  {
+    name: "REGISTER_RUNNER_MACHINE",
+    help: "the architecture instead of the system's, as uname -m spells it (host facts)",
+  },
+  { name: "PATH", help: "where a --capture-tags program named without a slash is looked up" },
+  {
+    name: "variables named in env_tags",
+    help: "an executor file's env_tags turn their values into tags",
+  },
   {
     name: "JOURNAL_STREAM",
     help: "set by systemd: text log lines get <N> syslog priority prefixes",
