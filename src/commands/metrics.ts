@@ -160,7 +160,7 @@ export function renderMetrics(
   ]);
   gauge(
     METRIC.lastSuccess,
-    "When the last successful register-runner sync ended (Unix time).",
+    "When the last register-runner sync that reached and synced every GitLab ended (Unix time).",
     success === undefined ? [] : [[instance, success]],
   );
   gauge(METRIC.exitCode, "Exit code of the last register-runner sync (0: in sync).", [
