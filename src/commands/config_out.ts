@@ -25,6 +25,7 @@ import type {
 } from "../kernel/model.ts";
 import type { HeldRunner } from "../reconcile/quarantine.ts";
 import { VERSION } from "../kernel/version.ts";
+import { type ClockOffset, notAfter, serverNow, SKEW_WARN_MS } from "../gitlab/server_time.ts";
 
 /** The credentials one desired runner ends up with. */
 export interface RunnerCredentials {
@@ -99,6 +100,39 @@ export function keepRotatedTokens(
     if (atStart?.token !== undefined && atStart.token.token.equals(onDisk.token.token)) return r;
     const token = preferNewerToken(r.token, onDisk.token);
     return token === r.token || token === undefined ? r : { ...r, token };
+  });
+}
+
+/** GitLab's time now for a runner of the GitLab at `url`, from the offsets the clients measured. */
+export type ServerNowFor = (url: string) => Date;
+
+/**
+ * `ServerNowFor` from the host's clock and the offsets measured per GitLab (normalised URL);
+ * the host's time for a GitLab that sent no `Date`.
+ */
+export function serverNowFor(
+  localNow: () => Date,
+  offsets: ReadonlyMap<string, ClockOffset>,
+): ServerNowFor {
+  return (url) => serverNow(localNow(), offsets.get(normalizeUrl(url)));
+}
+
+/**
+ * The runners with no `token_obtained_at` in the future: one more than {@link SKEW_WARN_MS}
+ * ahead of its GitLab's time (written while this host's clock was far ahead, by an earlier run or
+ * by gitlab-runner rotating) becomes GitLab's time now, so expiry and gitlab-runner's rotation
+ * point are judged from a real time once the clock is right. Smaller differences are left alone:
+ * gitlab-runner dates its rotations by the host's clock, and rewriting config.toml for a few
+ * seconds would only make it reload.
+ */
+export function obtainedNotInFuture(
+  runners: RenderedRunner[],
+  nowFor: ServerNowFor,
+): RenderedRunner[] {
+  return runners.map((r) => {
+    if (r.token?.obtainedAt === undefined) return r;
+    const obtainedAt = notAfter(r.token.obtainedAt, nowFor(r.url), SKEW_WARN_MS);
+    return obtainedAt === r.token.obtainedAt ? r : { ...r, token: { ...r.token, obtainedAt } };
   });
 }
 

@@ -23,6 +23,7 @@ import { type RunnerInfo, runnerInfo } from "../gitlab/runner_info.ts";
 import type { RuntimeEnv } from "../kernel/env.ts";
 import { GitLabUnreachableError, InputError } from "../kernel/errors.ts";
 import { type GitLabClient, openClient } from "../gitlab/client.ts";
+import { type ClockOffset, skewWarning } from "../gitlab/server_time.ts";
 import { gatherHostFacts } from "../desired/host_facts.ts";
 import {
   InputErrors,
@@ -311,13 +312,16 @@ export interface ObservedClient {
 
 /**
  * For every GitLab in parallel: open a client, observe it, then run `work`; the client is closed
- * afterwards. Results are in `site.clients` order; failures are returned, not thrown.
+ * afterwards. Results are in `site.clients` order; failures are returned, not thrown. `clocks`,
+ * when given, gets how far each GitLab's clock (client key) is ahead of this host's, as its
+ * replies' `Date` headers said (failed runs included, if any reply came).
  */
 export function observeEachClient<T>(
   site: Site,
   state: LocalState,
   options: PipelineOptions,
   work: (observed: ObservedClient) => Promise<T>,
+  clocks?: Map<string, ClockOffset>,
 ): Promise<PromiseSettledResult<T>[]> {
   const deadline = options.env.clock.monotonic() + options.timeoutMs;
   return Promise.allSettled(site.clients.map(async (client) => {
@@ -340,6 +344,8 @@ export function observeEachClient<T>(
       });
       return await work({ client, api, local, observation });
     } finally {
+      const offset = api.clockOffset();
+      if (clocks && offset !== undefined) clocks.set(client.key, offset);
       api.close();
     }
   }));
@@ -359,12 +365,14 @@ export interface PlannedClient {
  * For every GitLab in parallel: observe, plan, check that it is not another GitLab of the site
  * under a second URL ({@link refuseSameGitLab}), log the plan's warnings, then run `work` (sync
  * applies; plan returns the plan). Results are in `site.clients` order; failures are returned.
+ * `clocks` as for {@link observeEachClient}.
  */
 export function planEachClient<T>(
   site: Site,
   state: PlanningState,
   options: PipelineOptions,
   work: (planned: PlannedClient) => Promise<T>,
+  clocks?: Map<string, ClockOffset>,
 ): Promise<PromiseSettledResult<T>[]> {
   const quarantine = {
     files: state.quarantined.map((q) => q.file),
@@ -391,7 +399,7 @@ export function planEachClient<T>(
     await refuseSameGitLab({ client, api, plan }, others);
     for (const w of plan.warnings) options.env.logger.warn(w);
     return await work({ client, api, desired, local, plan });
-  });
+  }, clocks);
 }
 
 /**
@@ -480,4 +488,22 @@ export function overlayJournal(local: LocalRunner[], entries: JournalEntry[]): L
     else result.push(entry);
   }
   return result;
+}
+
+/**
+ * One warning per GitLab whose clock (as its `Date` headers said) is more than five minutes from
+ * this host's, naming both times; each is logged and added to `warnings`.
+ */
+export function warnClockSkew(
+  site: Site,
+  clocks: ReadonlyMap<string, ClockOffset>,
+  env: RuntimeEnv,
+  warnings: string[],
+): void {
+  for (const client of site.clients) {
+    const w = skewWarning(client.url, env.clock.now(), clocks.get(client.key));
+    if (w === undefined) continue;
+    env.logger.warn(w);
+    warnings.push(w);
+  }
 }

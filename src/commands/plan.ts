@@ -21,12 +21,21 @@ import { Secret } from "../kernel/secret.ts";
 import { expiryWarnings } from "../runner_config/token_lifetime.ts";
 import {
   keptSections,
+  obtainedNotInFuture,
   renderRunners,
   renderSiteConfig,
   type RunnerCredentials,
+  serverNowFor,
 } from "./config_out.ts";
+import { type ClockOffset, isoSecondsOf } from "../gitlab/server_time.ts";
 import { maskConfigText, unifiedDiff } from "./diff.ts";
-import { loadInputs, type PipelineOptions, planEachClient, readPlanningState } from "./pipeline.ts";
+import {
+  loadInputs,
+  type PipelineOptions,
+  planEachClient,
+  readPlanningState,
+  warnClockSkew,
+} from "./pipeline.ts";
 
 /** What plan found for one GitLab. */
 export type PlannedClientReport =
@@ -64,7 +73,16 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
   const confined = { ...options, confine: true };
   const { site, warnings, quarantined } = await loadInputs(confined);
   const state = await readPlanningState(site, confined, warnings, quarantined);
-  const results = await planEachClient(site, state, options, ({ plan }) => Promise.resolve(plan));
+  const clocks = new Map<string, ClockOffset>();
+  const results = await planEachClient(
+    site,
+    state,
+    options,
+    ({ plan }) => Promise.resolve(plan),
+    clocks,
+  );
+  warnClockSkew(site, clocks, env, warnings);
+  const nowFor = serverNowFor(() => env.clock.now(), clocks);
 
   const clients: PlannedClientReport[] = [];
   for (const [i, r] of results.entries()) {
@@ -79,9 +97,9 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
   const fileTokens = state.local?.runners.flatMap((l) => (l.token ? [l.token.token] : [])) ?? [];
   const inConfigFile = (token: Secret) => fileTokens.some((t) => t.equals(token));
   const predicted = new Map<string, RunnerCredentials>();
-  const now = env.clock.now().toISOString().replace(/\.\d{3}Z$/, "Z");
   for (const c of clients) {
     if (c.status !== "planned") continue;
+    const now = isoSecondsOf(nowFor(c.url));
     for (const step of c.plan.steps) {
       predicted.set(step.desired.key, predict(step, now, inConfigFile));
     }
@@ -92,15 +110,11 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
   const held = new Set(
     clients.flatMap((c) => (c.status === "planned" ? c.plan.heldByListing : [])),
   );
-  const rendered = renderRunners(
-    site,
-    state.desired,
-    predicted,
-    unreachable,
-    state.localRunners,
-    held,
+  const rendered = obtainedNotInFuture(
+    renderRunners(site, state.desired, predicted, unreachable, state.localRunners, held),
+    nowFor,
   );
-  for (const w of expiryWarnings(rendered, env.clock.now())) {
+  for (const w of expiryWarnings(rendered, (r) => nowFor(r.url))) {
     env.logger.warn(w);
     warnings.push(w);
   }

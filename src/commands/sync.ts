@@ -22,9 +22,11 @@ import { loadOrRecoverTornConfig } from "./torn_config.ts";
 import {
   keepRotatedTokens,
   keptSections,
+  obtainedNotInFuture,
   renderRunners,
   renderSiteConfig,
   type RunnerCredentials,
+  serverNowFor,
 } from "./config_out.ts";
 import {
   loadInputs,
@@ -34,7 +36,9 @@ import {
   type PipelineOptions,
   planEachClient,
   readPlanningState,
+  warnClockSkew,
 } from "./pipeline.ts";
+import type { ClockOffset } from "../gitlab/server_time.ts";
 import { GitLabUnreachableError, InputError } from "../kernel/errors.ts";
 import { normalizeUrl, parseLocalConfig, problemOf } from "../inputs/mod.ts";
 import type {
@@ -152,6 +156,7 @@ async function syncLocked(
     appendTo: [state.journalPath],
   }));
 
+  const clocks = new Map<string, ClockOffset>();
   const results = await planEachClient(site, state, options, async ({ client, api, plan }) => {
     if (!isNoop(plan)) await recordable();
     const outcome = await applyClientPlan(plan, {
@@ -163,7 +168,9 @@ async function syncLocked(
       confineRefusals: !options.strict,
     });
     return { plan, outcome };
-  });
+  }, clocks);
+  warnClockSkew(site, clocks, env, warnings);
+  const nowFor = serverNowFor(() => env.clock.now(), clocks);
 
   options.onReach?.(results.map((r, i) => ({
     url: site.clients[i]!.url,
@@ -222,7 +229,10 @@ async function syncLocked(
   const held = new Set(
     reports.flatMap((r) => (r.status === "synced" ? r.plan.heldByListing : [])),
   );
-  let rendered = renderRunners(site, desired, applied, unreachable, known, held);
+  let rendered = obtainedNotInFuture(
+    renderRunners(site, desired, applied, unreachable, known, held),
+    nowFor,
+  );
   for (const r of reports) {
     if (r.status !== "unreachable") continue;
     r.kept = rendered.filter((x) => x.url === r.url).length;
@@ -249,7 +259,7 @@ async function syncLocked(
   const ownerLost = ownerWarnings(env.logger, warnings);
   const write = await writeConfigRechecked(site.outputFile, (onDisk) => {
     const fresh = parsedOrUndefined(site.outputFile, onDisk);
-    rendered = keepRotatedTokens(rendered, local, fresh);
+    rendered = obtainedNotInFuture(keepRotatedTokens(rendered, local, fresh), nowFor);
     return text(fresh);
   }, { mode: 0o600, onOwnerLost: ownerLost, ...options.configWriteHooks });
   if (!write.settled) {
@@ -275,7 +285,7 @@ async function syncLocked(
     env.logger.warn(w);
     warnings.push(w);
   }
-  for (const w of expiryWarnings(rendered, env.clock.now())) {
+  for (const w of expiryWarnings(rendered, (r) => nowFor(r.url))) {
     env.logger.warn(w);
     warnings.push(w);
   }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type Clock, isoSeconds, type RuntimeEnv } from "../kernel/env.ts";
+import type { Clock, RuntimeEnv } from "../kernel/env.ts";
 import { GitLabApiError, InputError } from "../kernel/errors.ts";
 import type { ClientConfig, RunnerToken, TokenCheck } from "../kernel/model.ts";
 import type { Secret } from "../kernel/secret.ts";
@@ -22,6 +22,7 @@ import {
 } from "./errors.ts";
 import { listAllPages, type Page } from "./paginate.ts";
 import { type Reply, Requester, type RequestSpec } from "./request.ts";
+import { type ClockOffset, isoSecondsOf, serverNow } from "./server_time.ts";
 import type {
   CreateRunnerParams,
   DeleteResult,
@@ -332,7 +333,7 @@ export class GitLabClient implements Disposable {
       hints: { 404: `runner ${id} does not exist on this GitLab (deleted meanwhile?)` },
     };
     const reply = await this.#req.send(spec);
-    const issued = issuedToken(parseJson(reply.text), isoSeconds(this.#clock));
+    const issued = issuedToken(parseJson(reply.text), this.#obtainedAt(reply));
     if (!issued) throw this.#req.unexpected(spec, reply, "no token");
     this.#req.addSecret(issued.token.token);
     return issued.token;
@@ -360,6 +361,27 @@ export class GitLabClient implements Disposable {
       accept: [403],
     });
     return reply.status === 403 ? "gone" : "deleted";
+  }
+
+  /**
+   * How far GitLab's clock is ahead of this host's (its last `Date` header); undefined before
+   * any reply carried one.
+   */
+  clockOffset(): ClockOffset | undefined {
+    return this.#req.clockOffset();
+  }
+
+  /** GitLab's time now, as far as its replies tell; the host's clock before any did. */
+  serverNow(): Date {
+    return serverNow(this.#clock.now(), this.#req.clockOffset());
+  }
+
+  /**
+   * When a token in `reply` was obtained: GitLab's `Date` on the reply that issued it (token
+   * times are GitLab's), or GitLab's time as last measured, or the host's clock.
+   */
+  #obtainedAt(reply: Reply): string {
+    return isoSecondsOf(reply.serverDate ?? this.serverNow());
   }
 
   /** Releases the connections. */
@@ -444,7 +466,7 @@ export class GitLabClient implements Disposable {
   }
 
   #issued(spec: RequestSpec, reply: Reply): IssuedToken {
-    const issued = issuedToken(parseJson(reply.text), isoSeconds(this.#clock));
+    const issued = issuedToken(parseJson(reply.text), this.#obtainedAt(reply));
     if (issued) this.#req.addSecret(issued.token.token);
     if (!issued || issued.id === undefined) {
       throw this.#req.unexpected(spec, reply, "no runner id and token");

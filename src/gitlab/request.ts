@@ -21,6 +21,7 @@ import { gitlabMessageOf, isInsufficientScope, OutcomeUnknownError } from "./err
 import { describe, isConnectFailure, isTlsFailure } from "./net_errors.ts";
 import { Pool } from "./pool.ts";
 import { DEFAULT_BACKOFF, retryWait } from "./retry.ts";
+import { type ClockOffset, serverDateOf } from "./server_time.ts";
 
 /** HTTP methods the client uses. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -65,6 +66,8 @@ export interface Reply {
   requestId: string | undefined;
   /** How many attempts it took. */
   attempts: number;
+  /** GitLab's time when it answered (its `Date` header), if it sent a plausible one. */
+  serverDate: Date | undefined;
 }
 
 /** How a {@link Requester} talks to one GitLab. */
@@ -142,6 +145,7 @@ export class Requester {
   readonly #http: Deno.HttpClient | undefined;
   readonly #oneShot: Deno.HttpClient | undefined;
   readonly #maxReplyBytes: number;
+  #clockOffset: ClockOffset | undefined;
 
   /** Creates a requester; nothing is sent until {@link send}. */
   constructor(options: RequesterOptions) {
@@ -163,6 +167,14 @@ export class Requester {
   /** Remembers a secret (e.g. a token GitLab just issued) so that later messages redact it too. */
   addSecret(secret: Secret): void {
     this.#secrets.add(secret);
+  }
+
+  /**
+   * How far GitLab's clock is ahead of this host's, from the last reply with a `Date` header;
+   * undefined before any.
+   */
+  clockOffset(): ClockOffset | undefined {
+    return this.#clockOffset;
   }
 
   /** `text` with the PAT, every known secret and `extra` replaced by `[redacted]`. */
@@ -251,8 +263,12 @@ export class Requester {
       if (result.kind === "reply") {
         const { status, headers, text } = result;
         const requestId = headers.get("x-request-id") ?? undefined;
+        const serverDate = serverDateOf(headers);
+        if (serverDate) {
+          this.#clockOffset = serverDate.getTime() - this.#env.clock.now().getTime();
+        }
         if ((status >= 200 && status < 300) || spec.accept?.includes(status)) {
-          return { status, headers, text, requestId, attempts: attempt };
+          return { status, headers, text, requestId, attempts: attempt, serverDate };
         }
         lastStatus = status;
         lastReason = clean(

@@ -12,10 +12,11 @@
  * @module
  */
 
-import { type Clock, isoSeconds, type Logger } from "../kernel/env.ts";
+import type { Clock, Logger } from "../kernel/env.ts";
 import { GitLabApiError } from "../kernel/errors.ts";
 import type { CreateRunnerParams, GitLabClient } from "../gitlab/client.ts";
 import { UserRunnersApiMissingError } from "../gitlab/client.ts";
+import { isoSecondsOf } from "../gitlab/server_time.ts";
 import type { DesiredRunner, RunnerToken } from "../kernel/model.ts";
 import type { AttributeDiff, ClientPlan, Deletion, RunnerStep } from "./planner.ts";
 import type { Secret } from "../kernel/secret.ts";
@@ -218,7 +219,9 @@ async function restoreToken(
 ): Promise<IssuedToken> {
   const base = { clientKey, desired: step.desired, id: step.runnerId };
   if (step.method === "read" && step.token) {
-    const token = { token: step.token, obtainedAt: isoSeconds(ctx.clock), expiresAt: undefined };
+    // GitLab's time, not the host's: a host clock far ahead must not date the token in the future.
+    const obtainedAt = isoSecondsOf(ctx.client.serverNow());
+    const token = { token: step.token, obtainedAt, expiresAt: undefined };
     return { ...base, token, event: "read" };
   }
   return { ...base, token: await ctx.client.resetRunnerToken(step.runnerId), event: "reset" };

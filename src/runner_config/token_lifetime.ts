@@ -23,10 +23,16 @@ export interface TokenTimes {
  * One warning per runner whose token has expired, or is past gitlab-runner's rotation point
  * (75 % of its lifetime) — or, when the obtained time is unknown, has less than a day left. A
  * freshly issued short-lived token (GitLab allows lifetimes down to 2 h) is not warned about.
+ * `now` is GitLab's time (token times are on its clock), or a function giving it per runner
+ * (runners of several GitLabs).
  */
-export function expiryWarnings(runners: TokenTimes[], now: Date): string[] {
+export function expiryWarnings<T extends TokenTimes>(
+  runners: T[],
+  nowFor: Date | ((runner: T) => Date),
+): string[] {
   const warnings: string[] = [];
   for (const r of runners) {
+    const now = typeof nowFor === "function" ? nowFor(r) : nowFor;
     // Zero times never get here (readers turn them into undefined); a pure function still says no.
     const expiresAt = knownTime(r.token?.expiresAt);
     const obtainedAt = knownTime(r.token?.obtainedAt);

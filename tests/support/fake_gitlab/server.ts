@@ -473,6 +473,12 @@ export class FakeGitLab {
   #finish(record: RecordedRequest, response: Response): Response {
     record.status = response.status;
     response.headers.set("x-request-id", requestId());
+    // Every reply carries the server's time, as GitLab's (Puma/Workhorse/nginx) do: RFC 9110
+    // §6.6.1 (an origin server with a clock sends Date). Not GitLab source: HTTP, so from the fake's
+    // clock (a hostile reply that set its own is left alone).
+    if (!response.headers.has("date")) {
+      response.headers.set("date", this.#options.clock().toUTCString());
+    }
     if (this.#faults.hasDrops()) response.headers.set("connection", "close");
     return response;
   }
