@@ -7,13 +7,10 @@
  */
 
 import { diffArrays } from "diff";
-import { maskTokens } from "../inputs/secrets.ts";
+import { maskSecretValues } from "../inputs/secrets.ts";
 
 /** Lines of context around each change. */
 const CONTEXT = 3;
-
-/** The value every token in a shown config gets. */
-export const MASKED = "[redacted]";
 
 interface Op {
   kind: " " | "-" | "+";
@@ -101,15 +98,10 @@ export function unifiedDiff(
 }
 
 /**
- * `text` (a config.toml) with the quoted value of every key whose name contains `token` replaced
- * by {@link MASKED}, and anything else shaped like a GitLab token masked too. Values that are
- * already a bracketed placeholder (`"[new token: …]"`) are kept.
+ * `text` (a config.toml) with every secret value masked (`inputs/secrets.ts`'s one rule: tokens,
+ * gitlab-runner's secret-bearing keys, secret-like `NAME=value` entries); bracketed placeholders
+ * (`"[new token: …]"`) are kept.
  */
 export function maskConfigText(text: string): string {
-  const masked = text.replace(
-    /^(\s*"?[A-Za-z0-9_-]*token[A-Za-z0-9_-]*"?\s*=\s*)("(?:[^"\\\n]|\\.)*"|'[^'\n]*')/gim,
-    (whole, key: string, value: string) =>
-      /^"\[[^"\]]*\]"$/.test(value) ? whole : `${key}"${MASKED}"`,
-  );
-  return maskTokens(masked);
+  return maskSecretValues(text);
 }

@@ -30,6 +30,66 @@ export function maskTokens(text: string): string {
 /** The password of a URL's user info (`scheme://user:password@host`). */
 const URL_PASSWORD = /(\/\/[^\s/:@"'`]*):[^\s/@"'`]*@/g;
 
+/** What every secret value in shown config text becomes. */
+export const MASKED = "[redacted]";
+
+/**
+ * A TOML key whose value is secret: its name ends in token, secret, password, dsn, credential(s),
+ * or is one of gitlab-runner's cache keys that hold a secret (gitlab-runner 19.3
+ * cache/cacheconfig/cacheconfig.go: S3 `SecretKey` and `SessionToken` — `AccessKey` too, an
+ * identifier but masked to be safe —, GCS `PrivateKey`, Azure `AccountKey`), with its value:
+ * quoted, or bare on a line cut short.
+ */
+const SECRET_NAME = String
+  .raw`[A-Za-z0-9_-]*(?:token|secret|password|passwd|dsn|credentials?|secret_?key|access_?key|account_?key|private_?key)`;
+const SECRET_VALUE = new RegExp(
+  // A bare key, or a quoted one (a name right after a quote is only a key when a quote closes it:
+  // `"API_TOKEN=x"` is a string, left to the variable rule).
+  String.raw`((?:(?<![A-Za-z0-9_"'-])${SECRET_NAME}|(?<=["'])${SECRET_NAME}["'])\s*=\s*)` +
+    String.raw`("(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s,}\]#]*)`,
+  "gi",
+);
+
+/**
+ * A variable whose value is secret, in a `NAME=value` string (`environment`, docker-machine's
+ * `MachineOptions`): the name holds token, secret, password, credential, private, or the word
+ * pass or auth (`DOCKER_AUTH_CONFIG`, registry credentials), or ends in key or dsn.
+ */
+const SECRET_VARIABLE =
+  /token|secret|passw(?:or)?d|credential|private|(?:^|[_.-])(?:pass|auth)(?:$|[_.-])|(?:key|dsn)$/i;
+
+/** A quoted `"NAME=value"` or `'NAME=value'` string. */
+const ASSIGNMENT =
+  /"([A-Za-z_][A-Za-z0-9_.-]*)=(?:[^"\\]|\\.)*"|'([A-Za-z_][A-Za-z0-9_.-]*)=[^']*'/g;
+
+/**
+ * `text` (TOML: an input excerpt, a config.toml shown in a diff) with every secret value
+ * replaced by {@link MASKED}, line by line: the value of a secret-named key, the value of a
+ * `"NAME=value"` string whose name is secret-like, a URL's password, and anything shaped like a
+ * GitLab token. A value that is a bracketed placeholder (`"[new token: reset]"`) is kept. The one
+ * masking rule for config text shown anywhere (terminal or JSON).
+ */
+export function maskSecretValues(text: string): string {
+  return text.split("\n").map(maskLine).join("\n");
+}
+
+function maskLine(line: string): string {
+  const keys = line.replace(
+    SECRET_VALUE,
+    (whole, key: string, value: string) =>
+      /^"\[[^"\]]*\]"$/.test(value) ? whole : `${key}"${MASKED}"`,
+  );
+  const variables = keys.replace(
+    ASSIGNMENT,
+    (whole, double: string | undefined, single: string | undefined) => {
+      const name = double ?? single ?? "";
+      if (!SECRET_VARIABLE.test(name)) return whole;
+      return double !== undefined ? `"${name}=${MASKED}"` : `'${name}=${MASKED}'`;
+    },
+  );
+  return maskTokens(variables);
+}
+
 /** True for a value like `{personal_access_token}` left from the Python tool's sample. */
 export function isPlaceholder(value: string): boolean {
   return /^\s*\{[^{}]*\}\s*$/.test(value);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isPlaceholder, readSecretFile, resolveSecretPath, secretValueProblem } from "./secrets.ts";
+import * as secretsModule from "./secrets.ts";
 import { testEnv } from "../../tests/support/env.ts";
 import { inputErrorOf } from "../../tests/support/input_errors.ts";
 import { tempDir } from "../../tests/support/temp.ts";
@@ -49,4 +50,36 @@ Deno.test("resolveSecretPath: credentials directory, absolute and prefix-relativ
   assert.equal(await resolveSecretPath("sub/pat", "/etc/gr", env), "/etc/gr/sub/pat");
   assert.equal(await resolveSecretPath("/abs/pat", "/etc/gr", env), "/abs/pat");
   assert.equal(await resolveSecretPath("pat", "/etc/gr", testEnv()), "/etc/gr/pat");
+});
+
+Deno.test("maskSecretValues: gitlab-runner's secret keys and secret-like variables, nothing else", () => {
+  const { maskSecretValues } = secretsModule;
+  const shown = (line: string) => maskSecretValues(line);
+  assert.equal(shown('  SecretKey = "s3-secret"'), '  SecretKey = "[redacted]"');
+  assert.equal(shown('SessionToken = "s3-session"'), 'SessionToken = "[redacted]"');
+  assert.equal(shown('AccessKey = "AKIA-ID"'), 'AccessKey = "[redacted]"');
+  assert.equal(shown("PrivateKey = '-----BEGIN'"), 'PrivateKey = "[redacted]"');
+  assert.equal(shown('AccountKey = "azure"'), 'AccountKey = "[redacted]"');
+  assert.equal(shown('password = "ssh-pw"'), 'password = "[redacted]"');
+  assert.equal(shown('bearer_token = "k8s"'), 'bearer_token = "[redacted]"');
+  assert.equal(shown('CredentialsFile = "/etc/gcs.json"'), 'CredentialsFile = "/etc/gcs.json"');
+  assert.equal(shown('token = "[new token: reset]"'), 'token = "[new token: reset]"');
+  assert.equal(
+    shown("token_obtained_at = 2025-12-07T05:27:35Z"),
+    "token_obtained_at = 2025-12-07T05:27:35Z",
+  );
+  assert.equal(
+    shown('environment = ["FOO=bar", "API_TOKEN=t0k", "DB_PASSWORD=pw", "MY_SECRET=s"]'),
+    'environment = ["FOO=bar", "API_TOKEN=[redacted]", "DB_PASSWORD=[redacted]", "MY_SECRET=[redacted]"]',
+  );
+  assert.equal(
+    shown(String.raw`  "DOCKER_AUTH_CONFIG={\"auths\":{\"r\":{\"auth\":\"dXNlcjpwdw==\"}}}",`),
+    '  "DOCKER_AUTH_CONFIG=[redacted]",',
+  );
+  assert.equal(
+    shown(`MachineOptions = ['amazonec2-secret-key=abc', 'SSH_KEY=k', 'amazonec2-region=eu']`),
+    `MachineOptions = ['amazonec2-secret-key=[redacted]', 'SSH_KEY=[redacted]', 'amazonec2-region=eu']`,
+  );
+  assert.equal(shown('"KEYRING=x", "AUTHOR=me"'), '"KEYRING=x", "AUTHOR=me"');
+  assert.equal(shown("a\nSecretKey = 'x'\nb"), 'a\nSecretKey = "[redacted]"\nb');
 });

@@ -11,7 +11,7 @@ import type { SourceRef } from "../kernel/model.ts";
 import { readTextFile } from "./fs.ts";
 import { findKeyLine, formatKeyPath, indexKeyLines, type KeyPath } from "./key_lines.ts";
 import { formatWhere, inputErrorAt } from "./problems.ts";
-import { maskTokens } from "./secrets.ts";
+import { maskSecretValues, maskTokens } from "./secrets.ts";
 import { isTable } from "./values.ts";
 
 /** The largest TOML input read (8 MiB): far above any real template, executor or config file. */
@@ -23,17 +23,9 @@ export const SYNTAX_HINT = "Fix the TOML syntax at that place (see https://toml.
 /** Deepest nesting of inline arrays and tables accepted. */
 const MAX_DEPTH = 64;
 
-/** A key whose value is secret (its name ends in token, secret, password, dsn, …) and its value. */
-const SECRET_VALUE = new RegExp(
-  String
-    .raw`((?<![A-Za-z0-9_-])[A-Za-z0-9_-]*(?:token|secret|password|passwd|dsn|credentials?|secret_?key|access_?key|account_?key)` +
-    String.raw`["']?\s*=\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^\s,}\]#]*)`,
-  "gi",
-);
-
-/** Redacts the values of secret-looking keys, and anything shaped like a GitLab token, on a line. */
+/** Redacts the values of secret-looking keys and variables, and anything token-like, on a line. */
 export function redactLine(line: string): string {
-  return maskTokens(line.replace(SECRET_VALUE, '$1"[redacted]"'));
+  return maskSecretValues(line);
 }
 
 /** Up to three source lines around `line`, secrets redacted, with a caret under `column`. */
