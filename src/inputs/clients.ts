@@ -13,6 +13,7 @@ import type { LoadContext } from "./context.ts";
 import { readTextFile, statIfExists } from "./fs.ts";
 import type { KeyPath } from "./key_lines.ts";
 import { CLIENT_KEYS, suggestion } from "./keys.ts";
+import { credentialKeyFor } from "./misplaced_credentials.ts";
 import {
   isPlaceholder,
   readSecretFile,
@@ -48,10 +49,16 @@ export async function loadClient(
   const before = ctx.problems.count;
   for (const key of Object.keys(table)) {
     if (CLIENT_KEYS.includes(key)) continue;
+    // A credential under another name (`pat`, `private_token_file`) is never read: name the real key.
+    const credential = credentialKeyFor(key);
     ctx.problems.add(
       doc.error(
         [...path, key],
-        `unknown key in a client_configs entry.${suggestion(key, CLIENT_KEYS)}`,
+        `unknown key in a client_configs entry.${
+          credential === undefined
+            ? suggestion(key, CLIENT_KEYS)
+            : ` Did you mean \`${credential}\`?`
+        }`,
         `Allowed keys: ${CLIENT_KEYS.join(", ")}.`,
       ),
     );

@@ -9,7 +9,8 @@
 import type { ExecutorSpec, ServerAttributes } from "../kernel/model.ts";
 import { FACTS_HINT, type FactSelection, parseFactSelection } from "./fact_selection.ts";
 import type { LoadContext } from "./context.ts";
-import type { KeyPath } from "./key_lines.ts";
+import { formatKeyPath, type KeyPath } from "./key_lines.ts";
+import { findMisplacedCredentials, misplacedCredentialMessage } from "./misplaced_credentials.ts";
 import {
   EXECUTOR_KEYS,
   GENERATED_KEYS,
@@ -59,7 +60,14 @@ export function validateExecutor(
     ctx.problems.add(doc.error(path, what, hint));
     return undefined;
   };
-  const unknown = unknownKeys(doc, clients);
+  // A GitLab credential here is refused as such (never copied into config.toml), allowed or not.
+  const credentials = findMisplacedCredentials(doc.data);
+  for (const found of credentials) {
+    const { what, hint } = misplacedCredentialMessage(found, doc.file, clients.templateFile);
+    fail(found.path, what, hint);
+  }
+  const refused = new Set(credentials.map((c) => formatKeyPath(c.path)));
+  const unknown = unknownKeys(doc, clients).filter((u) => !refused.has(formatKeyPath(u.path)));
   // A key whose misspelling was found is reported as that unknown key, not as missing.
   const misspelt = new Set(
     unknown.filter((u) => u.suggestion !== undefined).map((u) =>

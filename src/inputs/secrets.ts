@@ -41,7 +41,7 @@ export const MASKED = "[redacted]";
  * quoted, or bare on a line cut short.
  */
 const SECRET_NAME = String
-  .raw`[A-Za-z0-9_-]*(?:token|secret|password|passwd|dsn|credentials?|secret_?key|access_?key|account_?key|private_?key)`;
+  .raw`(?:[A-Za-z0-9_-]*(?:token|secret|password|passwd|dsn|credentials?|secret_?key|access_?key|account_?key|private_?key)|(?:[A-Za-z0-9-]*_)?pat)`;
 const SECRET_VALUE = new RegExp(
   // A bare key, or a quoted one (a name right after a quote is only a key when a quote closes it:
   // `"API_TOKEN=x"` is a string, left to the variable rule).

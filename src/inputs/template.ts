@@ -11,6 +11,8 @@ import type { LoadContext } from "./context.ts";
 import { InputError } from "../kernel/errors.ts";
 import { statIfExists } from "./fs.ts";
 import { GLOBAL_TYPES, lookup, TEMPLATE_KEYS } from "./keys.ts";
+import { formatKeyPath } from "./key_lines.ts";
+import { findMisplacedCredentials, misplacedCredentialMessage } from "./misplaced_credentials.ts";
 import { controlledByOthers, privacyProblem } from "./permissions.ts";
 import {
   findUnknownKeys,
@@ -163,7 +165,15 @@ function loadGlobals(
     ],
   });
   const suggested = new Set<string>();
+  // A GitLab credential outside client_configs is refused as such, allowed or not.
+  const credentials = findMisplacedCredentials(doc.data, (key) => key === "client_configs");
+  for (const found of credentials) {
+    const { what, hint } = misplacedCredentialMessage(found, doc.file, doc.file);
+    ctx.problems.add(doc.error(found.path, what, hint));
+  }
+  const refused = new Set(credentials.map((c) => formatKeyPath(c.path)));
   for (const u of unknown) {
+    if (refused.has(formatKeyPath(u.path))) continue;
     ctx.problems.add(unknownKeyError(doc, u, doc.file));
     if (u.suggestion !== undefined) suggested.add(u.suggestion);
   }
