@@ -209,7 +209,7 @@ Deno.test("check validates offline: no request, no file; bad input exits 3 in ho
     const bad = await readOnly(gitlab, prefix, ["check"]);
     expectCode(bad, 3, gitlab);
     match(bad.stderr, /^error: .*/m);
-    match(bad.stderr, /where: .*shell\.toml.*line 2/);
+    match(bad.stderr, /^error: .*shell\.toml.*line 2/m);
     match(bad.stderr, /fix: /);
     const badDoc = json(await readOnly(gitlab, prefix, ["check", "--output", "json"]));
     equal(badDoc.exit_code, 3);

@@ -3,7 +3,7 @@
  * `$CREDENTIALS_DIRECTORY` was; a 403 on listing does not suggest an auditor's token.
  */
 
-import { doesNotMatch, equal, match } from "node:assert/strict";
+import { doesNotMatch, equal, match, ok } from "node:assert/strict";
 import { runCli } from "./support/cli.ts";
 import { withSetup, writeSite } from "./support/e2e.ts";
 import { tempDir } from "./support/temp.ts";
@@ -49,5 +49,56 @@ Deno.test("a 403 on listing asks for an administrator's token, not an auditor's"
     match(result.stderr, /administrator's token/);
     doesNotMatch(result.stderr, /\(or auditor's\) token/);
     match(result.stderr, /auditor's can list but not create/);
+  });
+});
+
+/** Asserts that every non-empty line of `stderr` starts with `lead` (a level prefix). */
+function everyLineStartsWith(stderr: string, lead: string): void {
+  for (const line of stderr.split("\n").filter((l) => l !== "")) {
+    ok(
+      line.startsWith(lead),
+      `line without the prefix ${JSON.stringify(lead)}: ${line}\n${stderr}`,
+    );
+  }
+}
+
+Deno.test("every stderr line of an error keeps its level prefix, the place on the first line", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexector = "shell"\n`);
+    const text = await runCli(prefix, ["check"]);
+    equal(text.code, 3, text.stderr);
+    everyLineStartsWith(text.stderr, "error: ");
+    const first = text.stderr.split("\n")[0]!;
+    match(first, /shell\.toml/);
+    match(first, /line 2/);
+    match(first, /exector/);
+    match(text.stderr, /^error: {3}fix: /m);
+
+    const journald = await runCli(prefix, ["check"], { JOURNAL_STREAM: "8:1234" });
+    equal(journald.code, 3, journald.stderr);
+    everyLineStartsWith(journald.stderr, "<3>error: ");
+    equal(journald.stderr.replaceAll("<3>", ""), text.stderr);
+
+    const json = await runCli(prefix, ["check", "--log-format", "json"]);
+    equal(json.stderr.trimEnd().split("\n").length, 1, json.stderr);
+    const record = JSON.parse(json.stderr);
+    equal(record.level, "error");
+    match(record.file, /shell\.toml$/);
+    equal(record.line, 2);
+  });
+});
+
+Deno.test("several input problems: each numbered with its place and fix, every line prefixed", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell", "cpu"]);
+    await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexector = "shell"\n`);
+    await prefix.writeExecutor("cpu", `url = "${gitlab.url}"\nexecutor = "docker"\ntag = []\n`);
+    const result = await runCli(prefix, ["check"]);
+    equal(result.code, 3, result.stderr);
+    everyLineStartsWith(result.stderr, "error: ");
+    match(result.stderr, /^error: 2 problems in the input files:$/m);
+    match(result.stderr, /^error: {3}1\. .*cpu\.toml.*line 3/m);
+    match(result.stderr, /^error: {3}2\. .*shell\.toml.*line 2/m);
   });
 });

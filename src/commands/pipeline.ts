@@ -43,6 +43,7 @@ import type {
   Site,
 } from "../kernel/model.ts";
 import { observeClient } from "../reconcile/observe.ts";
+import { located } from "./report.ts";
 import { planWithQuarantine, type QuarantinePlan } from "../reconcile/quarantine.ts";
 import type { ClientPlan } from "../reconcile/planner.ts";
 
@@ -249,7 +250,10 @@ export async function readPlanningState(
   quarantined.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const q of quarantined) {
     for (const p of q.problems) {
-      const w = `${oneLine(p.message)}; ${q.file} is left as it was: its runner is kept, ` +
+      const w =
+        `${
+          oneLine(located(p.message, p.where))
+        }; ${q.file} is left as it was: its runner is kept, ` +
         "nothing is registered, updated or deleted for it (--strict fails instead)";
       options.env.logger.warn(w);
       warnings.push(w);

@@ -12,7 +12,8 @@ import type { CheckReport } from "./check.ts";
 import type { PlanReport } from "./plan.ts";
 import type { UnregisterReport } from "./unregister.ts";
 import type { SyncReport } from "./sync.ts";
-import type { QuarantinedFile } from "../kernel/model.ts";
+import type { QuarantinedFile, SourceRef } from "../kernel/model.ts";
+import { InputErrors } from "../inputs/mod.ts";
 import type { HeldRunner } from "../reconcile/quarantine.ts";
 import {
   type Change,
@@ -22,31 +23,80 @@ import {
   stepView,
 } from "./step_view.ts";
 
-/** Formats any thrown value as the lines printed on stderr. */
+/**
+ * Formats any thrown value as the lines printed on stderr. Every line starts with `error: `, so a
+ * log filter on the level keeps the whole report; the first says what failed and, in parentheses,
+ * where (the parts of the file, line and key the message does not already name); the following
+ * lines are indented after the prefix:
+ *
+ * ```text
+ * error: MESSAGE (FILE, line N, key K)
+ * error:   request id: ID
+ * error:   fix: HINT
+ * ```
+ *
+ * Several input problems are numbered, each with its own place and fix.
+ */
 export function formatError(error: unknown, verbose = false): string {
   if (error instanceof RegisterRunnerError) {
-    const lines = [`error: ${error.message}`];
-    if (error.where) {
-      const w = error.where;
-      const at = [
-        w.file,
-        w.line === undefined ? undefined : `line ${w.line}`,
-        w.key ? `key ${w.key}` : undefined,
-      ]
-        .filter((x) => x !== undefined).join(", ");
-      lines.push(`  where: ${at}`);
+    const lines: string[] = [];
+    if (error instanceof InputErrors) {
+      lines.push(error.message.split("\n")[0]!);
+      error.problems.forEach((p, i) => {
+        const number = `  ${i + 1}. `;
+        lines.push(...indented(number, located(p.message, p.where)));
+        if (p.hint) lines.push(...indented(`${" ".repeat(number.length)}fix: `, p.hint));
+      });
+    } else {
+      lines.push(located(error.message, error.where));
     }
     if (error instanceof GitLabApiError && error.requestId) {
       lines.push(`  request id: ${error.requestId}`);
     }
-    if (error.hint) lines.push(`  fix: ${error.hint}`);
-    if (verbose && error.cause instanceof Error) lines.push(`  cause: ${error.cause.message}`);
-    return lines.join("\n");
+    if (error.hint) lines.push(...indented("  fix: ", error.hint));
+    if (verbose && error.cause instanceof Error) {
+      lines.push(...indented("  cause: ", error.cause.message));
+    }
+    return prefixed(lines);
   }
   const detail = error instanceof Error
     ? (verbose ? error.stack ?? error.message : error.message)
     : String(error);
-  return `internal error: ${detail}\n  This is a bug in register-runner; please report it with the output of --verbose.`;
+  return prefixed([
+    `internal error: ${detail}`,
+    "  This is a bug in register-runner; please report it with the output of --verbose.",
+  ]);
+}
+
+/**
+ * `message` with the place it is about appended in parentheses: the file, `line N` and `key K`
+ * that the message does not already name (`FILE: key \`k\` (line 7): …` names all three).
+ */
+export function located(message: string, where: SourceRef | undefined): string {
+  if (where === undefined) return message;
+  const parts = [
+    message.includes(where.file) ? undefined : where.file,
+    where.line === undefined || message.includes(`line ${where.line}`)
+      ? undefined
+      : `line ${where.line}`,
+    where.key === undefined || message.includes(`\`${where.key}\``)
+      ? undefined
+      : `key ${where.key}`,
+  ].filter((x) => x !== undefined);
+  if (parts.length === 0) return message;
+  const [first, ...rest] = message.split("\n");
+  return [`${first} (${parts.join(", ")})`, ...rest].join("\n");
+}
+
+/** `text`'s lines, the first after `lead`, the others aligned under it. */
+function indented(lead: string, text: string): string[] {
+  const pad = " ".repeat(lead.length);
+  return text.split("\n").map((line, i) => (i === 0 ? lead : pad) + line);
+}
+
+/** Every line (multi-line entries split) after the level prefix `error: `. */
+function prefixed(lines: string[]): string {
+  return lines.flatMap((l) => l.split("\n")).map((l) => `error: ${l}`.trimEnd()).join("\n");
 }
 
 /** A thrown value as a log record (message and fields) for `--log-format json`. */

@@ -3,7 +3,7 @@
  * commands' `--output json` steps, for every kind of step. These are byte-for-byte contracts.
  */
 import { equal } from "node:assert/strict";
-import { GitLabUnreachableError } from "../kernel/errors.ts";
+import { GitLabUnreachableError, InputError } from "../kernel/errors.ts";
 import type { DesiredRunner, LocalRunner } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
 import type { RunnerResult } from "../reconcile/apply.ts";
@@ -11,7 +11,7 @@ import type { RunnerStep } from "../reconcile/planner.ts";
 import type { QuarantinePlan } from "../reconcile/quarantine.ts";
 import { planDocument, syncDocument } from "./documents.ts";
 import type { PlanReport } from "./plan.ts";
-import { formatPlanReport, formatSyncReport } from "./report.ts";
+import { formatError, formatPlanReport, formatSyncReport, located } from "./report.ts";
 import type { SyncReport } from "./sync.ts";
 
 const URL_A = "https://gitlab.example.com";
@@ -369,3 +369,29 @@ const PLAN_JSON = [{
   "deletions": [],
   "error": null,
 }];
+
+Deno.test("formatError: every line has the level prefix; the place not named is appended", () => {
+  const at = { file: "/etc/gitlab-runner/main/shell.toml", line: 3, key: "exector" };
+  equal(
+    formatError(new InputError("unknown key", { where: at, hint: "rename it\nor allow it" })),
+    [
+      "error: unknown key (/etc/gitlab-runner/main/shell.toml, line 3, key exector)",
+      "error:   fix: rename it",
+      "error:        or allow it",
+    ].join("\n"),
+  );
+  equal(
+    located("/etc/gitlab-runner/main/shell.toml: key `exector` (line 3): unknown key", at),
+    "/etc/gitlab-runner/main/shell.toml: key `exector` (line 3): unknown key",
+    "nothing repeated",
+  );
+  equal(
+    located("bad value in /x.toml", { file: "/x.toml", line: 4 }),
+    "bad value in /x.toml (line 4)",
+  );
+  equal(
+    formatError(new Error("boom")),
+    "error: internal error: boom\n" +
+      "error:   This is a bug in register-runner; please report it with the output of --verbose.",
+  );
+});

@@ -55,8 +55,10 @@ export function formatLine(
     });
   }
   const suffix = defined.map(([k, v]) => ` ${k}=${quote(String(v))}`).join("");
-  const prefix = options.journald ? `<${SYSLOG[level]}>` : "";
-  return `${prefix}${level}: ${message}${suffix}`;
+  const prefix = `${options.journald ? `<${SYSLOG[level]}>` : ""}${level}: `;
+  // A message of several lines keeps the level on each; the fields end the first.
+  const [first, ...rest] = message.split("\n");
+  return [`${prefix}${first}${suffix}`, ...rest.map((l) => `${prefix}  ${l}`.trimEnd())].join("\n");
 }
 
 function quote(value: string): string {
