@@ -5,7 +5,7 @@
 
 import { doesNotMatch, equal, match, ok } from "node:assert/strict";
 import { runCli } from "./support/cli.ts";
-import { withSetup, writeSite } from "./support/e2e.ts";
+import { EXECUTORS, withSetup, writeSite } from "./support/e2e.ts";
 import { tempDir } from "./support/temp.ts";
 
 Deno.test("a missing *_file secret names every place searched, as absolute paths", async () => {
@@ -100,5 +100,46 @@ Deno.test("several input problems: each numbered with its place and fix, every l
     match(result.stderr, /^error: 2 problems in the input files:$/m);
     match(result.stderr, /^error: {3}1\. .*cpu\.toml.*line 3/m);
     match(result.stderr, /^error: {3}2\. .*shell\.toml.*line 2/m);
+  });
+});
+
+Deno.test("sync's report says what was done: registered, kept, updated, restored, deleted", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell", "cpu", "gpu"]);
+    const first = await runCli(prefix);
+    equal(first.code, 0, first.stderr);
+    match(first.stdout, /^ {2}registered +node7 main shell Runner \(#\d+\)/m);
+    doesNotMatch(first.stdout, /^ {2}register /m);
+
+    const again = await runCli(prefix);
+    equal(again.code, 0, again.stderr);
+    match(again.stdout, /^ {2}kept +node7 main shell Runner \(#\d+\)$/m);
+    doesNotMatch(again.stdout, /^ {2}keep /m);
+
+    const shell = gitlab.runners().find((r) => r.description === "node7 main shell Runner")!;
+    gitlab.revokeToken(shell.id);
+    await prefix.writeExecutor(
+      "cpu",
+      `url = "${gitlab.url}"\nexecutor = "docker"\npaused = true\n[docker]\nimage = "alpine:3"\n`,
+    );
+    await Deno.remove(`${prefix.dir}/main/gpu.toml`);
+    const changed = await runCli(prefix);
+    equal(changed.code, 0, changed.stderr);
+    match(
+      changed.stdout,
+      /^ {2}restored \(token reset\) +node7 main shell Runner \(#\d+\): local token rejected/m,
+    );
+    match(
+      changed.stdout,
+      /^ {2}updated +node7 main docker Runner \(#\d+\): .*paused: false → true/m,
+    );
+    match(changed.stdout, /^ {2}deleted +node7 main docker gpu Runner \(#\d+\): no executor file/m);
+    doesNotMatch(changed.stdout, /^ {2}(restore|delete|update) /m);
+
+    // plan keeps its future tense
+    await prefix.writeExecutor("gpu", EXECUTORS.gpu!.body.replaceAll("URL", gitlab.url));
+    const plan = await runCli(prefix, ["plan"]);
+    equal(plan.code, 10, plan.stderr);
+    match(plan.stdout, /^ {2}register +node7 main docker gpu Runner/m);
   });
 });

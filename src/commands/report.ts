@@ -15,10 +15,14 @@ import type { SyncReport } from "./sync.ts";
 import type { QuarantinedFile, SourceRef } from "../kernel/model.ts";
 import { InputErrors } from "../inputs/mod.ts";
 import type { HeldRunner } from "../reconcile/quarantine.ts";
+import type { RunnerResult } from "../reconcile/apply.ts";
 import {
   type Change,
+  DELETED,
   type DeletionView,
   deletionView,
+  doneVerb,
+  HELD,
   type StepView,
   stepView,
 } from "./step_view.ts";
@@ -127,7 +131,7 @@ export function exitCodeOf(error: unknown): number {
   return error instanceof RegisterRunnerError ? error.exitCode : ExitCode.Internal;
 }
 
-/** A readable summary of what a sync did, one line per runner. */
+/** A readable summary of what a sync did, one line per runner, in past tense. */
 export function formatSyncReport(report: SyncReport): string {
   const lines: string[] = [];
   for (const c of report.clients) {
@@ -137,40 +141,59 @@ export function formatSyncReport(report: SyncReport): string {
       continue;
     }
     lines.push(`${c.url}:`);
-    const ids = new Map(c.outcome.runners.map((r) => [r.desired.key, r.id]));
-    for (const step of c.plan.steps) {
-      lines.push(`  ${stepLine(stepView(step, ids.get(step.desired.key)))}`);
-    }
-    for (const d of c.plan.deletions) lines.push(`  ${deletionLine(deletionView(d))}`);
-    for (const h of c.plan.held) lines.push(`  ${heldLine(h)}`);
-    if (c.plan.steps.length === 0 && c.plan.deletions.length === 0 && c.plan.held.length === 0) {
-      lines.push("  (no runners)");
-    }
+    const results = new Map(c.outcome.runners.map((r) => [r.desired.key, r]));
+    const rows = [
+      ...c.plan.steps.map((step) => {
+        const result = results.get(step.desired.key);
+        return doneRow(stepView(step, result?.id), result);
+      }),
+      ...c.plan.deletions.map((d) => deletionDoneRow(deletionView(d))),
+      ...c.plan.held.map(heldRow),
+    ];
+    if (rows.length === 0) lines.push("  (no runners)");
+    else lines.push(...table(rows));
   }
   lines.push(...quarantineLines(report.quarantined));
   lines.push(`config: ${report.config} ${report.outputFile}`);
   return lines.join("\n");
 }
 
-/** A step as one line of sync's report: `keep      name (#id); update …`. */
-function stepLine(v: StepView): string {
-  const id = v.id === null ? "" : ` (#${v.id})`;
-  const update = v.changes ? `; update ${describeChanges(v.changes)}` : "";
+/** A step as a row of sync's report: `VERB`, `name (#id): details` (what was done). */
+function doneRow(v: StepView, result: RunnerResult | undefined): string[] {
+  const [verb, details] = doneCells(v, result);
   const moved = v.movedFrom === undefined ? "" : `; MOVED from ${v.movedFrom}.toml`;
-  switch (v.kind) {
-    case "keep":
-      return `keep      ${v.runner}${id}${update}${moved}`;
-    case "restore":
-      return `restore   ${v.runner}${id}: ${v.reason}, token ${v.token}${update}${moved}`;
-    case "register":
-      return `register  ${v.runner}${id}: ${v.reason}`;
+  return [verb, `${details}${moved}`];
+}
+
+function doneCells(v: StepView, result: RunnerResult | undefined): [string, string] {
+  const verb = doneVerb(v, result);
+  const runner = `${v.runner}${v.id === null ? "" : ` (#${v.id})`}`;
+  const changes = v.changes ? describeChanges(v.changes) : "";
+  switch (verb) {
+    case "kept":
+      return [verb, runner];
+    case "updated":
+      return [verb, `${runner}: ${changes}`];
+    case "not registered":
+      return [verb, `${runner}: GitLab refused the registration (see the warnings)`];
+    case "replaced (new id)":
+      return [
+        verb,
+        `${runner}: ${v.reason}; its token could not be reset, so it was deleted and registered again`,
+      ];
+    default:
+      return [verb, `${runner}: ${v.reason}${changes ? `; updated ${changes}` : ""}`];
   }
 }
 
-/** A runner held for a quarantined file, as one line of sync's report. */
-function heldLine(h: HeldRunner): string {
+/** A runner held for a quarantined file, as a row of sync's report. */
+function heldRow(h: HeldRunner): string[] {
   const id = h.runnerId === undefined ? "" : ` (#${h.runnerId})`;
-  return `held      ${h.description}${id}: left as it was, ${h.reason}`;
+  return [HELD, `${h.description}${id}: left as it was, ${h.reason}`];
+}
+
+function deletionDoneRow(v: DeletionView): string[] {
+  return [DELETED, `${v.runner}${v.id === null ? "" : ` (#${v.id})`}: ${v.reason}`];
 }
 
 /** One line per quarantined executor file: where its first problem is. */
@@ -181,11 +204,6 @@ function quarantineLines(files: readonly QuarantinedFile[]): string[] {
     const more = q.problems.length > 1 ? `, ${q.problems.length} problems` : "";
     return `quarantined: ${q.file}${line}${more}: left as it was; see the warnings`;
   });
-}
-
-function deletionLine(v: DeletionView): string {
-  const id = v.id === null ? "" : ` (#${v.id})`;
-  return `delete    ${v.runner}${id}: ${v.reason}`;
 }
 
 /** `field: old → new` pairs of attribute changes. */

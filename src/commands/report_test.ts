@@ -108,7 +108,12 @@ const OUTCOME_IDS: (number | undefined)[] = [11, 12, undefined, 14, 30, 31];
 function result(step: RunnerStep, id: number | undefined): RunnerResult {
   return {
     desired: step.desired,
-    action: step.action === "keep" ? "kept" : step.action === "restore" ? "restored" : "registered",
+    // Restore "read" of batch was replaced: a new runner (#30) was registered.
+    action: step.action === "keep"
+      ? "kept"
+      : step.action === "restore" && id !== 30
+      ? "restored"
+      : "registered",
     id,
     token: { token: new Secret("glrt-fake-result"), obtainedAt: undefined, expiresAt: undefined },
   };
@@ -176,14 +181,14 @@ Deno.test("sync's and plan's JSON steps and deletions, fields in order", () => {
 
 const SYNC_TEXT = [
   "https://gitlab.example.com:",
-  "  keep      node7 main shell Runner (#11)",
-  '  keep      node7 main docker Runner (#12); update tag_list: ["node7"] → ["node7","main","docker"], locked: false → true',
-  "  keep      node7 main noid Runner",
-  "  restore   node7 main custom Runner (#14): local token rejected by GitLab, token reset; update maximum_timeout: null → 3600",
-  "  restore   node7 main batch Runner (#30): no local token, token read back",
-  "  register  node7 main gpu Runner (#31): no runner yet",
-  "  delete    node7 main old Runner (#21): no executor file",
-  "  delete    runner #3: no executor file",
+  "  kept                    node7 main shell Runner (#11)",
+  '  updated                 node7 main docker Runner (#12): tag_list: ["node7"] → ["node7","main","docker"], locked: false → true',
+  "  kept                    node7 main noid Runner",
+  "  restored (token reset)  node7 main custom Runner (#14): local token rejected by GitLab; updated maximum_timeout: null → 3600",
+  "  replaced (new id)       node7 main batch Runner (#30): no local token; its token could not be reset, so it was deleted and registered again",
+  "  registered              node7 main gpu Runner (#31): no runner yet",
+  "  deleted                 node7 main old Runner (#21): no executor file",
+  "  deleted                 runner #3: no executor file",
   "https://down.example.com: UNREACHABLE, kept the last good config for 2 runner(s)",
   "  GitLab https://down.example.com could not be reached for GET /runners/all: timed out",
   "https://empty.example.com:",

@@ -2,12 +2,15 @@
  * What a plan step and a deletion look like to people and machines, as plain data: built once
  * per step here, then rendered as `sync`'s report lines and `plan`'s table (report.ts) and as the
  * `--output json` steps (output.ts). Every wording decision shared by those renderings is made
- * here; the renderers only lay the fields out. Holds no token.
+ * here, including the verbs: `plan` says what it would do (`register`, `keep`, `update`,
+ * `restore`, `delete`), `sync` what it did ({@link doneVerb}, {@link DELETED}); the renderers only
+ * lay the fields out. Holds no token.
  *
  * @module
  */
 
 import type { AttributeDiff, Deletion, RunnerStep } from "../reconcile/planner.ts";
+import type { RunnerResult } from "../reconcile/apply.ts";
 
 /** One attribute change: GitLab's value and the wanted one. */
 export interface Change {
@@ -116,4 +119,37 @@ export function deletionView(d: Deletion): DeletionView {
 function changesOf(diff: AttributeDiff | undefined): Change[] | null {
   if (diff === undefined) return null;
   return Object.entries(diff).map(([field, [from, to]]) => ({ field, from, to }));
+}
+
+/** What sync did with a desired runner, as its report says it. */
+export type DoneVerb =
+  | "kept"
+  | "updated"
+  | "restored (token reset)"
+  | "restored (token read back)"
+  | "replaced (new id)"
+  | "registered"
+  | "not registered";
+
+/** Sync's verb for a deleted runner. */
+export const DELETED = "deleted";
+
+/** Sync's verb for a runner of a quarantined file (`plan` says `hold`). */
+export const HELD = "held";
+
+/**
+ * What sync did for a step: `result` is the runner's state after apply; none means nothing was
+ * done for it (GitLab refused its registration and its file was left as it was).
+ */
+export function doneVerb(view: StepView, result: RunnerResult | undefined): DoneVerb {
+  if (result === undefined) return "not registered";
+  if (view.kind === "restore" && result.action === "registered") return "replaced (new id)";
+  switch (view.kind) {
+    case "keep":
+      return view.changes ? "updated" : "kept";
+    case "restore":
+      return view.token === "reset" ? "restored (token reset)" : "restored (token read back)";
+    case "register":
+      return "registered";
+  }
 }

@@ -1,7 +1,7 @@
 import { deepEqual } from "node:assert/strict";
 import type { DesiredRunner, LocalRunner } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
-import { deletionView, stepView } from "./step_view.ts";
+import { deletionView, doneVerb, stepView } from "./step_view.ts";
 
 const desired = { key: "shell", description: "node7 main shell Runner" } as DesiredRunner;
 const token = { token: new Secret("glrt-fake"), obtainedAt: undefined, expiresAt: undefined };
@@ -59,4 +59,34 @@ Deno.test("deletionView: a deletion by token has no id and never carries the tok
     reason: "no executor file",
   });
   deepEqual(view, { runner: "runner #2", id: null, by: "token", reason: "no executor file" });
+});
+
+Deno.test("doneVerb: sync says what was done, plan's verbs stay future", () => {
+  const result = (action: "kept" | "restored" | "registered") => ({
+    desired,
+    action,
+    id: 7,
+    token,
+  });
+  const keep = { action: "keep", desired, runnerId: 7, local, token } as const;
+  deepEqual(doneVerb(stepView(keep), result("kept")), "kept");
+  const update = { ...keep, update: { paused: [true, false] as [boolean, boolean] } };
+  deepEqual(stepView(update).action, "update");
+  deepEqual(doneVerb(stepView(update), result("kept")), "updated");
+  const reset = {
+    action: "restore",
+    desired,
+    runnerId: 7,
+    method: "reset",
+    reason: "local token rejected by GitLab",
+  } as const;
+  deepEqual(stepView(reset).action, "restore");
+  deepEqual(doneVerb(stepView(reset), result("restored")), "restored (token reset)");
+  deepEqual(doneVerb(stepView(reset), result("registered")), "replaced (new id)");
+  const read = { ...reset, method: "read" } as const;
+  deepEqual(doneVerb(stepView(read), result("restored")), "restored (token read back)");
+  const register = { action: "register", desired, via: "pat", reason: "no runner yet" } as const;
+  deepEqual(stepView(register).action, "register");
+  deepEqual(doneVerb(stepView(register), result("registered")), "registered");
+  deepEqual(doneVerb(stepView(register), undefined), "not registered");
 });
