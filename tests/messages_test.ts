@@ -143,3 +143,45 @@ Deno.test("sync's report says what was done: registered, kept, updated, restored
     match(plan.stdout, /^ {2}register +node7 main docker gpu Runner/m);
   });
 });
+
+Deno.test("GitLab down: one summary line per GitLab at the default level, the attempts with --verbose", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell", "cpu"]);
+    equal((await runCli(prefix)).code, 0);
+    gitlab.addFault({ kind: "status", status: 503, times: Infinity });
+    const result = await runCli(prefix);
+    equal(result.code, 0, result.stderr);
+    const lines = result.stderr.split("\n").filter((l) => l !== "");
+    equal(lines.length, 1, result.stderr);
+    match(
+      lines[0]!,
+      new RegExp(
+        `^warn: ${gitlab.url} unreachable after \\d+ attempts over \\d+\\.\\d s \\(HTTP 503\\); ` +
+          "kept the last good config for 2 runner\\(s\\)",
+      ),
+    );
+    const attempts = Number(/after (\d+) attempts/.exec(lines[0]!)![1]);
+    ok(attempts >= 5, `every request's attempts are counted: ${attempts}`);
+
+    const verbose = await runCli(prefix, ["--verbose"]);
+    equal(verbose.code, 0, verbose.stderr);
+    match(verbose.stderr, /^debug: GitLab .* 503: .*; retrying in /m);
+    match(verbose.stderr, /^warn: .* unreachable after \d+ attempts/m);
+  });
+});
+
+Deno.test("GitLab refusing connections: the summary names the cause in a few words", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["shell"]);
+    equal((await runCli(prefix)).code, 0);
+    await gitlab.close();
+    const result = await runCli(prefix, [], { JOURNAL_STREAM: "8:1" });
+    equal(result.code, 0, result.stderr);
+    const lines = result.stderr.split("\n").filter((l) => l !== "");
+    equal(lines.length, 1, result.stderr);
+    match(
+      lines[0]!,
+      /^<4>warn: \S+ unreachable after \d+ attempts over [\d.]+ s \(connection refused\); kept/,
+    );
+  });
+});

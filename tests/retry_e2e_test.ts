@@ -27,7 +27,8 @@ Deno.test("a 503 burst on the listing is retried with backoff, then the sync suc
   await withSetup({}, async (gitlab, prefix) => {
     await writeSite(gitlab, prefix, NAMES);
     gitlab.addFault({ kind: "status", method: "GET", path: "/runners/all", status: 503, times: 2 });
-    const result = await runCli(prefix, ["--timeout", "20"]);
+    // The attempts are debug lines (the default level prints only a GitLab that stays down).
+    const result = await runCli(prefix, ["--timeout", "20", "--verbose"]);
     expectOk(result, gitlab);
     equal(countRequests(gitlab, "GET", "/runners/all"), 3);
     match(result.stderr, /503.*retrying in [\d.]+ s.*attempt=1 of=5 wait=backoff/);
@@ -47,7 +48,7 @@ Deno.test("429 with Retry-After: 1 and a plain-text body: the registration waits
       body: "Retry later\n",
       headers: { "Retry-After": "1" },
     });
-    const result = await runCli(prefix, ["--timeout", "20"]);
+    const result = await runCli(prefix, ["--timeout", "20", "--verbose"]);
     expectOk(result, gitlab);
     const [first, second] = arrivals(gitlab.requests, "POST", "/user/runners");
     ok(second! - first! >= 950, `waited ${second! - first!} ms`);
@@ -69,7 +70,7 @@ Deno.test("429 with only RateLimit-Reset (epoch seconds): waits until then", asy
       body: '{"message":{"error":"too many"}}',
       headers: { "RateLimit-Reset": String(reset) },
     });
-    const result = await runCli(prefix, ["--timeout", "20"]);
+    const result = await runCli(prefix, ["--timeout", "20", "--verbose"]);
     expectOk(result, gitlab);
     const [, second] = arrivals(gitlab.requests, "GET", "/runners/all");
     ok(second! >= reset * 1000 - 50, `retried ${reset * 1000 - second!} ms before the reset`);
@@ -83,7 +84,7 @@ Deno.test("a reply slower than the per-attempt timeout is abandoned and retried 
     // --timeout 4: each attempt gets at most 4/3 s; the first listing hangs for 3 s.
     gitlab.addFault({ kind: "delay", method: "GET", path: "/runners/all", delayMs: 3000 });
     const started = performance.now();
-    const result = await runCli(prefix, ["--timeout", "4"]);
+    const result = await runCli(prefix, ["--timeout", "4", "--verbose"]);
     const took = performance.now() - started;
     expectOk(result, gitlab);
     equal(countRequests(gitlab, "GET", "/runners/all"), 2, "abandoned once, then retried");

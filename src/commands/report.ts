@@ -6,7 +6,12 @@
  * @module
  */
 
-import { ExitCode, GitLabApiError, RegisterRunnerError } from "../kernel/errors.ts";
+import {
+  ExitCode,
+  GitLabApiError,
+  type GitLabUnreachableError,
+  RegisterRunnerError,
+} from "../kernel/errors.ts";
 import type { LogFields } from "../kernel/env.ts";
 import type { CheckReport } from "./check.ts";
 import type { PlanReport } from "./plan.ts";
@@ -101,6 +106,29 @@ function indented(lead: string, text: string): string[] {
 /** Every line (multi-line entries split) after the level prefix `error: `. */
 function prefixed(lines: string[]): string {
   return lines.flatMap((l) => l.split("\n")).map((l) => `error: ${l}`.trimEnd()).join("\n");
+}
+
+/**
+ * The one warning sync prints for a GitLab it could not reach (the attempts are debug lines):
+ * `URL unreachable after N attempts over T s (REASON); kept the last good config for K runner(s)`.
+ */
+export function unreachableWarning(
+  url: string,
+  error: GitLabUnreachableError,
+  kept: number,
+): string {
+  const o = error.outage;
+  const { baseUrl, method, path } = error.request;
+  const lead = `GitLab ${baseUrl} could not be reached for ${method} ${path}: `;
+  const why = error.message.startsWith(lead) ? error.message.slice(lead.length) : error.message;
+  // Why it stopped early, unless it simply ran out of attempts (the count says that).
+  const stopped = why.startsWith("gave up after ") ? "" : `; ${method} ${path}: ${why}`;
+  const what = o === undefined
+    ? error.message
+    : `${url} unreachable after ${o.attempts} attempt${o.attempts === 1 ? "" : "s"} over ${
+      (o.ms / 1000).toFixed(1)
+    } s (${o.reason})${stopped}`;
+  return `${what}; kept the last good config for ${kept} runner(s) (--strict fails instead)`;
 }
 
 /** A thrown value as a log record (message and fields) for `--log-format json`. */

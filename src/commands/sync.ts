@@ -18,6 +18,7 @@ import { writeOwnershipRecord } from "../runner_config/ownership_record.ts";
 import { recordableOnce } from "../runner_config/recordable.ts";
 import { ownerWarnings } from "./owner_warnings.ts";
 import { recordBudget } from "./record_budget.ts";
+import { unreachableWarning } from "./report.ts";
 import { loadOrRecoverTornConfig } from "./torn_config.ts";
 import {
   keepRotatedTokens,
@@ -236,8 +237,7 @@ async function syncLocked(
   for (const r of reports) {
     if (r.status !== "unreachable") continue;
     r.kept = rendered.filter((x) => x.url === r.url).length;
-    const w =
-      `${r.error.message}; kept the last good config for ${r.kept} runner(s) (--strict fails instead)`;
+    const w = unreachableWarning(r.url, r.error, r.kept);
     env.logger.warn(w);
     warnings.push(w);
   }

@@ -2,7 +2,8 @@
  * The one function every GitLab call goes through ({@link Requester.send}): URL building,
  * `PRIVATE-TOKEN`, JSON bodies, per-request timeout and overall deadline, retries with backoff on
  * network errors, 429, 502, 503 and 504 (only where repeating is safe), the concurrency pool,
- * typed errors with hints, redaction of every secret, and one debug log line per attempt.
+ * typed errors with hints, redaction of every secret, and one debug log line per attempt (and
+ * per retry wait); a GitLab that cannot be reached is summed up by {@link OutageLog} instead.
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { VERSION } from "../kernel/version.ts";
 import { revealed, secretsIn } from "./body.ts";
 import { gitlabMessageOf, isInsufficientScope, OutcomeUnknownError } from "./errors.ts";
 import { describe, isConnectFailure, isTlsFailure } from "./net_errors.ts";
+import { OutageLog } from "./outage.ts";
 import { Pool } from "./pool.ts";
 import { DEFAULT_BACKOFF, retryWait } from "./retry.ts";
 import { type ClockOffset, serverDateOf } from "./server_time.ts";
@@ -146,6 +148,7 @@ export class Requester {
   readonly #oneShot: Deno.HttpClient | undefined;
   readonly #maxReplyBytes: number;
   #clockOffset: ClockOffset | undefined;
+  readonly #outage: OutageLog;
 
   /** Creates a requester; nothing is sent until {@link send}. */
   constructor(options: RequesterOptions) {
@@ -162,6 +165,7 @@ export class Requester {
     this.#http = options.httpClient;
     this.#oneShot = options.oneShotHttpClient ?? options.httpClient;
     this.#maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
+    this.#outage = new OutageLog(() => this.#now());
   }
 
   /** Remembers a secret (e.g. a token GitLab just issued) so that later messages redact it too. */
@@ -219,6 +223,15 @@ export class Requester {
    * request may have been acted on, and {@link GitLabUnreachableError} otherwise.
    */
   async send(spec: RequestSpec): Promise<Reply> {
+    try {
+      return await this.#send(spec);
+    } catch (error) {
+      if (error instanceof GitLabUnreachableError) error.outage ??= this.#outage.summary();
+      throw error;
+    }
+  }
+
+  async #send(spec: RequestSpec): Promise<Reply> {
     const facts = this.facts(spec);
     const bodySecrets = secretsIn(spec.body);
     const clean = (text: string) => this.redact(text, bodySecrets);
@@ -242,6 +255,7 @@ export class Requester {
         throw new GitLabUnreachableError(facts, clean(`the deadline passed ${after}`), lastStatus);
       }
       const started = performance.now();
+      const startedAt = this.#now();
       // The time left is measured again once the pool lets the attempt start: waiting for a free
       // slot counts against the deadline too.
       const result = await this.#pool.run(() =>
@@ -257,6 +271,10 @@ export class Requester {
       this.#env.logger.debug(
         clean(`${spec.method} ${logPath} ${shown} ${ms}ms attempt ${attempt}/${this.#maxAttempts}`),
         { gitlab: this.#baseUrl },
+      );
+      this.#outage.record(
+        result.kind === "reply" ? result : { reason: clean(result.reason) },
+        startedAt,
       );
 
       let retryable: boolean;
@@ -341,7 +359,7 @@ export class Requester {
           lastStatus,
         );
       }
-      this.#env.logger.info(
+      this.#env.logger.debug(
         `GitLab ${this.#baseUrl} ${spec.method} ${spec.path}: ${lastReason}; retrying in ${
           seconds(wait.ms)
         }`,

@@ -124,6 +124,16 @@ export class GitLabApiError extends RegisterRunnerError {
   }
 }
 
+/** What the failed attempts to one GitLab added up to (see `gitlab/outage.ts`). */
+export interface OutageSummary {
+  /** Failed attempts (network failures, 429, 5xx), every request's counted. */
+  attempts: number;
+  /** From the start of the first failed attempt until the requester gave up. */
+  ms: number;
+  /** The last failure: `HTTP 503`, or the network error. */
+  reason: string;
+}
+
 /**
  * GitLab could not be reached, timed out, or kept failing with 429/5xx after retries. The outcome
  * of the request is unknown: GitLab may or may not have acted on it.
@@ -133,6 +143,8 @@ export class GitLabUnreachableError extends RegisterRunnerError {
   readonly request: RequestFacts;
   /** Last HTTP status seen, if any (429, 502, 503, 504, 500…). */
   readonly lastStatus: number | undefined;
+  /** Every failed attempt to this GitLab until it gave up, set by the requester. */
+  outage: OutageSummary | undefined;
 
   /** Creates an unreachable error. */
   constructor(
