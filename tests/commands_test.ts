@@ -90,7 +90,7 @@ Deno.test("plan on a fresh host: registrations and the config to write, nothing 
     match(result.stdout, /register\s+node7 main docker Runner\s+-\s+no runner yet/);
     match(result.stdout, /register\s+node7 main shell Runner/);
     match(result.stdout, /^\+\+\+ .*config\.main\.toml \(planned\)$/m);
-    match(result.stdout, /^\+ {2}token = "\[new token: registration\]"$/m);
+    match(result.stdout, /^\+ {2}token = "\[new token: personal access token\]"$/m);
     match(result.stdout, /plan: changes pending/);
     deepEqual(own(gitlab), []);
     equal(await prefix.readOutput(), undefined);

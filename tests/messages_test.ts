@@ -185,3 +185,35 @@ Deno.test("GitLab refusing connections: the summary names the cause in a few wor
     );
   });
 });
+
+Deno.test("plan shows a new runner's tags and attributes, and how it would be registered", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await writeSite(gitlab, prefix, ["gpu"]);
+    await prefix.writeExecutor(
+      "gpu",
+      `url = "${gitlab.url}"\nexecutor = "docker"\ntags = ["gpu"]\nlocked = true\nmaximum_timeout = 7200\n[docker]\nimage = "cuda"\n`,
+    );
+    const pat = await runCli(prefix, ["plan"]);
+    equal(pat.code, 10, pat.stderr);
+    const row = pat.stdout.split("\n").find((l) => /^ {2}register /.test(l))!;
+    match(row, /tags node7,main,docker,gpu;/);
+    match(row, /run_untagged: false, locked: true, paused: false, maximum_timeout: 7200/);
+    match(row, /with the personal access token \(POST \/user\/runners\)$/);
+    match(pat.stdout, /^\+ {2}token = "\[new token: personal access token\]"$/m);
+    doesNotMatch(pat.stdout, /new token: registration/);
+
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      registration_token: gitlab.tokens.registrationToken,
+    }]);
+    const legacy = await runCli(prefix, ["plan"]);
+    equal(legacy.code, 10, legacy.stderr);
+    match(
+      legacy.stdout,
+      /^ {2}register .*with the registration token \(POST \/runners; GitLab 17\.0\+ refuses it/m,
+    );
+    match(legacy.stdout, /^\+ {2}token = "\[new token: registration token\]"$/m);
+    const json = JSON.parse((await runCli(prefix, ["plan", "--output", "json"])).stdout);
+    equal(json.clients[0].steps[0].action, "register");
+  });
+});

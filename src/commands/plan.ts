@@ -29,6 +29,7 @@ import {
 } from "./config_out.ts";
 import { type ClockOffset, isoSecondsOf } from "../gitlab/server_time.ts";
 import { maskConfigText, unifiedDiff } from "./diff.ts";
+import type { PlanCredentials } from "./step_view.ts";
 import {
   loadInputs,
   type PipelineOptions,
@@ -39,7 +40,13 @@ import {
 
 /** What plan found for one GitLab. */
 export type PlannedClientReport =
-  | { url: string; status: "planned"; plan: QuarantinePlan }
+  | {
+    url: string;
+    status: "planned";
+    plan: QuarantinePlan;
+    /** What the GitLab's credentials allow (how runners would be registered). */
+    credentials?: PlanCredentials;
+  }
   | { url: string; status: "unreachable"; error: GitLabUnreachableError };
 
 /** The result of `plan`. */
@@ -61,7 +68,10 @@ export interface PlanReport {
 
 /** Placeholder tokens shown for runners that would get a new token. */
 export const PLACEHOLDER = {
-  register: "[new token: registration]",
+  /** Registered with the personal access token (`POST /user/runners`). */
+  pat: "[new token: personal access token]",
+  /** Registered with the legacy registration token (`POST /runners`). */
+  "registration-token": "[new token: registration token]",
   reset: "[new token: reset]",
   read: "[token read back from GitLab]",
   journaled: "[token from the journal of an interrupted run]",
@@ -86,9 +96,12 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
 
   const clients: PlannedClientReport[] = [];
   for (const [i, r] of results.entries()) {
-    const url = site.clients[i]!.url;
-    if (r.status === "fulfilled") clients.push({ url, status: "planned", plan: r.value });
-    else if (r.reason instanceof GitLabUnreachableError) {
+    const client = site.clients[i]!;
+    const url = client.url;
+    if (r.status === "fulfilled") {
+      const credentials = { registrationToken: client.registrationToken !== undefined };
+      clients.push({ url, status: "planned", plan: r.value, credentials });
+    } else if (r.reason instanceof GitLabUnreachableError) {
       clients.push({ url, status: "unreachable", error: r.reason });
     } else throw r.reason;
   }
@@ -172,7 +185,7 @@ function predict(
       return { id: step.runnerId, token: placeholderToken(placeholder, now) };
     }
     case "register":
-      return { id: undefined, token: placeholderToken(PLACEHOLDER.register, now) };
+      return { id: undefined, token: placeholderToken(PLACEHOLDER[step.via], now) };
   }
 }
 

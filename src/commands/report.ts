@@ -271,8 +271,11 @@ function stepRow(v: StepView): string[] {
           moved ? `; ${moved}` : ""
         }`,
       ];
-    case "register":
-      return [v.action, v.runner, id, v.reason];
+    case "register": {
+      const r = v.registration;
+      const what = r === null ? "" : `; tags ${r.tags.join(",")}; ${r.attributes}; ${r.how}`;
+      return [v.action, v.runner, id, `${v.reason}${what}`];
+    }
   }
 }
 
@@ -291,7 +294,7 @@ export function formatPlanReport(report: PlanReport): string {
     lines.push(`${c.url}:`);
     const rows = [
       ["ACTION", "RUNNER", "ID", "DETAILS"],
-      ...c.plan.steps.map((s) => stepRow(stepView(s))),
+      ...c.plan.steps.map((s) => stepRow(stepView(s, undefined, c.credentials))),
       ...c.plan.deletions.map((d) => deletionRow(deletionView(d))),
       ...c.plan.held.map((h) => [
         "hold",

@@ -25,7 +25,7 @@ function desired(key: string): DesiredRunner {
     description: `node7 main ${key} Runner`,
     formerDescriptions: [],
     tags: ["node7", "main", key],
-    attributes: {} as DesiredRunner["attributes"],
+    attributes: { run_untagged: false, locked: false, paused: false },
     executor: key,
     runnerKeys: {},
   };
@@ -204,7 +204,7 @@ const PLAN_TEXT = [
   "  keep      node7 main noid Runner    -",
   "  restore   node7 main custom Runner  #14  local token rejected by GitLab; token reset; update maximum_timeout: null → 3600",
   "  restore   node7 main batch Runner   #15  no local token; token read back",
-  "  register  node7 main gpu Runner     -    no runner yet",
+  "  register  node7 main gpu Runner     -    no runner yet; tags node7,main,gpu; run_untagged: false, locked: false, paused: false; with the personal access token (POST /user/runners)",
   "  delete    node7 main old Runner     #21  no executor file",
   "  delete    runner #3                 -    no executor file",
   "https://down.example.com: UNREACHABLE, cannot plan",

@@ -47,6 +47,24 @@ export interface StepView {
    * {@link file}. Absent when it does not move.
    */
   movedFrom?: string;
+  /** For a register step: how the runner would be registered and with what; else null. */
+  registration: RegistrationView | null;
+}
+
+/** What a runner to register would be created with, ready to render. */
+export interface RegistrationView {
+  via: "pat" | "registration-token";
+  /** How, in words: `with the personal access token (POST /user/runners)`, … */
+  how: string;
+  tags: readonly string[];
+  /** The server-side attributes, `run_untagged: false, locked: false, paused: false, …`. */
+  attributes: string;
+}
+
+/** What is known, when planning, about the credentials of the step's GitLab. */
+export interface PlanCredentials {
+  /** A registration token is configured too (the fallback on GitLab older than 15.10). */
+  registrationToken: boolean;
 }
 
 /** A runner deleted (or to be deleted) in GitLab, ready to render. */
@@ -62,7 +80,7 @@ export interface DeletionView {
  * The view of a plan step. `id` overrides the plan's runner id: sync passes the id the runner
  * has after apply (a registered runner's new id, or a replaced runner's).
  */
-export function stepView(step: RunnerStep, id?: number): StepView {
+export function stepView(step: RunnerStep, id?: number, credentials?: PlanCredentials): StepView {
   const base = {
     kind: step.action,
     runner: step.desired.description,
@@ -70,6 +88,7 @@ export function stepView(step: RunnerStep, id?: number): StepView {
     ...(step.action !== "register" && step.movedFrom !== undefined
       ? { movedFrom: step.movedFrom }
       : {}),
+    registration: null,
   };
   switch (step.action) {
     case "keep": {
@@ -102,8 +121,40 @@ export function stepView(step: RunnerStep, id?: number): StepView {
         reason: step.reason,
         token: "new",
         changes: null,
+        registration: registrationView(step, credentials),
       };
   }
+}
+
+/**
+ * How a register step would register, from the credentials: `POST /user/runners` with the
+ * personal access token (GitLab 15.10+; the registration token instead on an older GitLab, when
+ * one is configured), or the legacy registration token, which GitLab 17.0+ refuses (410) unless
+ * registration tokens were enabled again.
+ */
+function registrationView(
+  step: Extract<RunnerStep, { action: "register" }>,
+  credentials: PlanCredentials | undefined,
+): RegistrationView {
+  const a = step.desired.attributes;
+  const attributes = [
+    `run_untagged: ${a.run_untagged}`,
+    `locked: ${a.locked}`,
+    `paused: ${a.paused}`,
+    ...(a.access_level === undefined ? [] : [`access_level: ${a.access_level}`]),
+    ...(a.maximum_timeout === undefined ? [] : [`maximum_timeout: ${a.maximum_timeout}`]),
+    ...(a.maintenance_note === undefined
+      ? []
+      : [`maintenance_note: ${JSON.stringify(a.maintenance_note)}`]),
+  ].join(", ");
+  const how = step.via === "pat"
+    ? "with the personal access token (POST /user/runners" +
+      (credentials?.registrationToken
+        ? "; the registration token if this GitLab is older than 15.10)"
+        : ")")
+    : "with the registration token (POST /runners; GitLab 17.0+ refuses it unless registration " +
+      "tokens are enabled)";
+  return { via: step.via, how, tags: step.desired.tags, attributes };
 }
 
 /** The view of a deletion. */

@@ -3,7 +3,12 @@ import type { DesiredRunner, LocalRunner } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
 import { deletionView, doneVerb, stepView } from "./step_view.ts";
 
-const desired = { key: "shell", description: "node7 main shell Runner" } as DesiredRunner;
+const desired = {
+  key: "shell",
+  description: "node7 main shell Runner",
+  tags: ["node7", "main", "shell"],
+  attributes: { run_untagged: false, locked: true, paused: false, maximum_timeout: 3600 },
+} as DesiredRunner;
 const token = { token: new Secret("glrt-fake"), obtainedAt: undefined, expiresAt: undefined };
 const local: LocalRunner = { index: 0, id: 7, token };
 
@@ -29,6 +34,7 @@ Deno.test("stepView: a keep with changes is an update naming the fields in plan 
         { field: "paused", from: true, to: false },
         { field: "tag_list", from: ["a"], to: ["a", "b"] },
       ],
+      registration: null,
     },
   );
 });
@@ -89,4 +95,25 @@ Deno.test("doneVerb: sync says what was done, plan's verbs stay future", () => {
   deepEqual(stepView(register).action, "register");
   deepEqual(doneVerb(stepView(register), result("registered")), "registered");
   deepEqual(doneVerb(stepView(register), undefined), "not registered");
+});
+
+Deno.test("stepView: a register step says how (from the credentials), the tags and attributes", () => {
+  const pat = { action: "register", desired, via: "pat", reason: "no runner yet" } as const;
+  deepEqual(stepView(pat).registration, {
+    via: "pat",
+    how: "with the personal access token (POST /user/runners)",
+    tags: ["node7", "main", "shell"],
+    attributes: "run_untagged: false, locked: true, paused: false, maximum_timeout: 3600",
+  });
+  deepEqual(
+    stepView(pat, undefined, { registrationToken: true }).registration?.how,
+    "with the personal access token (POST /user/runners; the registration token if this GitLab " +
+      "is older than 15.10)",
+  );
+  const legacy = { ...pat, via: "registration-token" } as const;
+  deepEqual(
+    stepView(legacy, undefined, { registrationToken: true }).registration?.how,
+    "with the registration token (POST /runners; GitLab 17.0+ refuses it unless registration " +
+      "tokens are enabled)",
+  );
 });
