@@ -115,7 +115,9 @@ Deno.test("send retries 502, 503, 504 and 429 with full-jitter exponential backo
   assertEquals([reply.status, reply.attempts], [200, 5]);
   // random() = 0.5: half of 1 s, 2 s, 4 s, 8 s.
   assertEquals(t.env.clock.sleeps, [500, 1000, 2000, 4000]);
-  assertEquals(t.env.logger.lines.filter((l) => l.level === "info").length, 4);
+  // One debug line per attempt and per wait; nothing at the default level (GitLab answered).
+  assertEquals(t.env.logger.lines.filter((l) => /retrying in/.test(l.message)).length, 4);
+  assertEquals(t.env.logger.lines.filter((l) => l.level !== "debug").length, 0);
 });
 
 Deno.test("429 honours Retry-After (seconds, then an HTTP date), then RateLimit-Reset (epoch); text bodies", async () => {
