@@ -7,6 +7,7 @@ import { doesNotMatch, equal, match, ok } from "node:assert/strict";
 import { runCli } from "./support/cli.ts";
 import { EXECUTORS, withSetup, writeSite } from "./support/e2e.ts";
 import { tempDir } from "./support/temp.ts";
+import { startFakeGitLab } from "./support/fake_gitlab/server.ts";
 
 Deno.test("a missing *_file secret names every place searched, as absolute paths", async () => {
   await withSetup({}, async (gitlab, prefix) => {
@@ -215,5 +216,59 @@ Deno.test("plan shows a new runner's tags and attributes, and how it would be re
     match(legacy.stdout, /^\+ {2}token = "\[new token: registration token\]"$/m);
     const json = JSON.parse((await runCli(prefix, ["plan", "--output", "json"])).stdout);
     equal(json.clients[0].steps[0].action, "register");
+  });
+});
+
+Deno.test("a 401 names the client_configs entry and where its token was read", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    const other = await startFakeGitLab({});
+    try {
+      const wrong = "glpat-wrong-but-well-formed";
+      await prefix.writeFile("gitlab-pat", `${wrong}\n`);
+      const template = (second: string) =>
+        `concurrent = 1\n\n[[client_configs]]\nurl = "${gitlab.url}"\n` +
+        `personal_access_token = "${gitlab.tokens.adminPat}"\n\n` +
+        `[[client_configs]]\nurl = "${other.url}"\n${second}\n`;
+      await prefix.writeFile(
+        "config.template.main.toml",
+        template('personal_access_token_file = "gitlab-pat"'),
+      );
+      await prefix.writeExecutor("shell", `url = "${gitlab.url}"\nexecutor = "shell"\n`);
+      await prefix.writeExecutor(
+        "batch",
+        `url = "${other.url}"\nexecutor = "custom"\n[custom]\nrun_exec = "/bin/true"\n`,
+      );
+      const file = await runCli(prefix);
+      equal(file.code, 4, file.stderr);
+      const first = file.stderr.split("\n").find((l) => / with 401/.test(l))!;
+      match(first, new RegExp(`^error: GitLab ${other.url} answered .* with 401`));
+      match(
+        first,
+        /config\.template\.main\.toml, line 9, key client_configs\[1\]\.personal_access_token_file\)$/,
+      );
+      match(
+        file.stderr,
+        new RegExp(`^error: {3}fix: .*read from the file ${prefix.dir}/gitlab-pat\\)$`, "m"),
+      );
+      ok(!file.stderr.includes(wrong), "the token itself is never printed");
+
+      const credentials = await tempDir("creds");
+      await Deno.writeTextFile(`${credentials}/gitlab-pat`, `${wrong}\n`, { mode: 0o600 });
+      const viaSystemd = await runCli(prefix, [], { CREDENTIALS_DIRECTORY: credentials });
+      equal(viaSystemd.code, 4, viaSystemd.stderr);
+      match(viaSystemd.stderr, /read from \$CREDENTIALS_DIRECTORY\/gitlab-pat \(/);
+
+      await prefix.writeFile(
+        "config.template.main.toml",
+        template(`personal_access_token = "${wrong}"`),
+      );
+      const inline = await runCli(prefix);
+      equal(inline.code, 4, inline.stderr);
+      match(inline.stderr, /line 9, key client_configs\[1\]\.personal_access_token\)$/m);
+      match(inline.stderr, /read from the template itself \(inline personal_access_token\)\)$/m);
+      ok(!inline.stderr.includes(wrong), "the token itself is never printed");
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -74,6 +74,8 @@ export interface GitLabClientOptions {
   maxAttempts?: number | undefined;
   /** PEM bundle of the certificate authorities to trust for this GitLab. */
   caFile?: string | undefined;
+  /** Where the configured tokens came from (named in 401 and 403 errors). */
+  tokenSources?: ClientConfig["tokenSources"] | undefined;
 }
 
 /**
@@ -99,7 +101,10 @@ const CREATE = {
 };
 
 /** What {@link openClient} takes besides the configured GitLab and the runtime environment. */
-export type ClientTuning = Omit<GitLabClientOptions, "url" | "apiBase" | "pat" | "caFile" | "env">;
+export type ClientTuning = Omit<
+  GitLabClientOptions,
+  "url" | "apiBase" | "pat" | "caFile" | "env" | "tokenSources"
+>;
 
 /**
  * The one way the commands open a client: for a configured GitLab (URL, API base, personal access
@@ -121,6 +126,7 @@ export function openClient(
       ...(tuning.secrets ?? []),
     ],
     caFile: config.caFile,
+    tokenSources: config.tokenSources,
     env,
   });
 }
@@ -297,6 +303,7 @@ export class GitLabClient implements Disposable {
       body: { token: registrationToken, ...this.#pausedAsSent(creationBody(params), true) },
       idempotent: false,
       hints: { 403: "GitLab rejected the registration token: copy the current one from GitLab" },
+      credential: "registration_token",
     };
     try {
       return this.#issued(spec, await this.#req.send(spec));

@@ -9,6 +9,7 @@
  */
 
 import type { RuntimeEnv } from "../kernel/env.ts";
+import type { ClientConfig } from "../kernel/model.ts";
 import {
   GitLabApiError,
   GitLabUnreachableError,
@@ -56,6 +57,8 @@ export interface RequestSpec {
   accept?: readonly number[];
   /** Hints per error status (for 403, used unless the token lacks a scope). */
   hints?: Readonly<Partial<Record<number, string>>>;
+  /** The configured token the request authenticates with besides the PAT (for 401/403 errors). */
+  credential?: "registration_token";
 }
 
 /** GitLab's answer to a request (2xx, or a status listed in {@link RequestSpec.accept}). */
@@ -81,6 +84,11 @@ export interface RequesterOptions {
   pat?: Secret | undefined;
   /** Extra values to redact (registration token, local runner tokens). */
   secrets?: Iterable<Secret> | undefined;
+  /**
+   * Where the configured tokens came from: a 401 or 403 for one of them points at its
+   * `client_configs` key and says where it was read (never the value).
+   */
+  tokenSources?: ClientConfig["tokenSources"] | undefined;
   env: RuntimeEnv;
   /** Requests in flight at once. Default 8. */
   concurrency?: number | undefined;
@@ -149,6 +157,7 @@ export class Requester {
   readonly #maxReplyBytes: number;
   #clockOffset: ClockOffset | undefined;
   readonly #outage: OutageLog;
+  readonly #tokenSources: NonNullable<ClientConfig["tokenSources"]>;
 
   /** Creates a requester; nothing is sent until {@link send}. */
   constructor(options: RequesterOptions) {
@@ -166,6 +175,7 @@ export class Requester {
     this.#oneShot = options.oneShotHttpClient ?? options.httpClient;
     this.#maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
     this.#outage = new OutageLog(() => this.#now());
+    this.#tokenSources = options.tokenSources ?? {};
   }
 
   /** Remembers a secret (e.g. a token GitLab just issued) so that later messages redact it too. */
@@ -471,13 +481,17 @@ export class Requester {
         hint ??= spec.pat.who ?? "the personal access token's user is not allowed to do this";
       }
     }
-    return new GitLabApiError(
-      this.facts(spec),
-      status,
-      clean(message),
-      requestId,
-      hint === undefined ? {} : { hint: clean(hint) },
-    );
+    const credential = spec.pat ? "personal_access_token" : spec.credential;
+    const source = (status === 401 || status === 403) && credential !== undefined
+      ? this.#tokenSources[credential]
+      : undefined;
+    if (source !== undefined) {
+      hint = `${hint ?? "check the token"} (the token was read from ${source.from})`;
+    }
+    return new GitLabApiError(this.facts(spec), status, clean(message), requestId, {
+      ...(hint === undefined ? {} : { hint: clean(hint) }),
+      ...(source === undefined ? {} : { where: source.where }),
+    });
   }
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { InputError } from "../kernel/errors.ts";
 import type { ClientConfig } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
@@ -64,8 +64,23 @@ export async function loadClient(
     );
   }
   const url = clientUrl(doc, path, table.url, ctx);
-  const personalAccessToken = await clientSecret(doc, path, table, "personal_access_token", ctx);
-  const registrationToken = await clientSecret(doc, path, table, "registration_token", ctx);
+  const sources: NonNullable<ClientConfig["tokenSources"]> = {};
+  const personalAccessToken = await clientSecret(
+    doc,
+    path,
+    table,
+    "personal_access_token",
+    ctx,
+    sources,
+  );
+  const registrationToken = await clientSecret(
+    doc,
+    path,
+    table,
+    "registration_token",
+    ctx,
+    sources,
+  );
   const credentialKeys = CLIENT_KEYS.filter((k) => k.includes("token"));
   if (!credentialKeys.some((k) => table[k] !== undefined)) {
     ctx.problems.add(
@@ -87,6 +102,7 @@ export async function loadClient(
     key: result.key,
     apiBase: apiBaseOf(url),
     source: doc.at(path),
+    tokenSources: sources,
   };
   if (personalAccessToken) client.personalAccessToken = personalAccessToken;
   if (registrationToken) client.registrationToken = registrationToken;
@@ -133,6 +149,7 @@ async function clientSecret(
   table: Record<string, unknown>,
   name: SecretName,
   ctx: LoadContext,
+  sources: NonNullable<ClientConfig["tokenSources"]>,
 ): Promise<Secret | undefined> {
   const fileKey = `${name}_file`;
   const inline = table[name];
@@ -156,11 +173,16 @@ async function clientSecret(
       ));
     } else {
       const what = secretValueProblem(inline.trim());
-      if (what === undefined) return new Secret(inline.trim());
+      if (what === undefined) {
+        sources[name] = { where: doc.at(at), from: `the template itself (inline ${name})` };
+        return new Secret(inline.trim());
+      }
       ctx.problems.add(doc.error(at, `value ${what}`, `Put the token itself there. ${useFile}`));
     }
   } else if (file !== undefined) {
-    return await secretFromFile(doc, [...path, fileKey], file, ctx);
+    const read = await secretFromFile(doc, [...path, fileKey], file, ctx);
+    if (read !== undefined) sources[name] = { where: doc.at([...path, fileKey]), from: read.from };
+    return read?.secret;
   }
   return undefined;
 }
@@ -170,7 +192,7 @@ async function secretFromFile(
   at: KeyPath,
   value: unknown,
   ctx: LoadContext,
-): Promise<Secret | undefined> {
+): Promise<{ secret: Secret; from: string } | undefined> {
   const hint = `Set it to the path of a file holding only the token (relative to ${ctx.prefix}, ` +
     "or a credential name from systemd's LoadCredential=).";
   const path = pathValue(doc, at, value, hint, ctx);
@@ -189,7 +211,14 @@ async function secretFromFile(
       ));
       return undefined;
     }
-    return await readSecretFile(file, ctx.checkPermissions);
+    const secret = await readSecretFile(file, ctx.checkPermissions);
+    const credentials = ctx.env.getEnv("CREDENTIALS_DIRECTORY");
+    const fromCredentials = credentials !== undefined && credentials !== "" &&
+      file === join(credentials, path);
+    return {
+      secret,
+      from: fromCredentials ? `$CREDENTIALS_DIRECTORY/${path} (${file})` : `the file ${file}`,
+    };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     ctx.problems.add(doc.error(at, error.message, error.hint));

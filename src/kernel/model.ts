@@ -41,6 +41,22 @@ export interface ClientConfig {
   caFile?: string;
   /** Where this client was declared, for error messages. */
   source: SourceRef;
+  /**
+   * Where each configured token came from, for error messages (a 401 names the entry and the
+   * file); never the value.
+   */
+  tokenSources?: Partial<Record<"personal_access_token" | "registration_token", TokenSource>>;
+}
+
+/** Where a token was read: the template key that gives it and, in words, where its value is. */
+export interface TokenSource {
+  /** The key of the `client_configs` entry (`personal_access_token_file`, …) and its line. */
+  where: SourceRef;
+  /**
+   * In words, to follow "read from": `the template itself (inline personal_access_token)`,
+   * `the file /etc/…/gitlab-pat`, `$CREDENTIALS_DIRECTORY/gitlab-pat (/run/credentials/…)`.
+   */
+  from: string;
 }
 
 /** A place in an input file, for error messages. */
