@@ -182,7 +182,7 @@ Deno.test("capture program: its JSON output becomes tags; a failure stops the ru
     equal(failed.code, 3, failed.stderr);
     match(
       failed.stderr,
-      /bad-capture \(executor file (batch|shell)\) exited with status 4; the end of its stderr:\nno inventory service/,
+      /bad-capture \(executor file (batch|shell)\) exited with status 4; the end of its stderr:\nerror: no inventory service/,
     );
     equal(await prefix.readOutput(), before);
     deepEqual(gitlab.mutations().filter((m) => gitlab.requests.indexOf(m) >= seen), []);

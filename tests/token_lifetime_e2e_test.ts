@@ -67,7 +67,7 @@ Deno.test("expired token (GitLab rejects it): reset in place, same id, no regist
     expectOk(result, gitlab, [cpu.token]);
     match(
       result.stdout,
-      /restore .*cpu Runner \(#\d+\): local token rejected by GitLab, token reset/,
+      /restored \(token reset\) +.*cpu Runner \(#\d+\): local token rejected by GitLab/,
     );
     equal(countRequests(gitlab, "POST", "/user/runners", seen), 0);
     equal(countRequests(gitlab, "POST", `/runners/${cpu.id}/reset_authentication_token`, seen), 1);
