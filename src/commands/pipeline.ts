@@ -40,6 +40,7 @@ import type {
   Observation,
   QuarantinedFile,
   RunnerRecord,
+  RunnerScope,
   Site,
 } from "../kernel/model.ts";
 import { observeClient } from "../reconcile/observe.ts";
@@ -318,7 +319,8 @@ export interface ObservedClient {
  * For every GitLab in parallel: open a client, observe it, then run `work`; the client is closed
  * afterwards. Results are in `site.clients` order; failures are returned, not thrown. `clocks`,
  * when given, gets how far each GitLab's clock (client key) is ahead of this host's, as its
- * replies' `Date` headers said (failed runs included, if any reply came).
+ * replies' `Date` headers said (failed runs included, if any reply came). The observations'
+ * warnings (about the access tokens) are logged and appended to `warnings`.
  */
 export function observeEachClient<T>(
   site: Site,
@@ -326,6 +328,7 @@ export function observeEachClient<T>(
   options: PipelineOptions,
   work: (observed: ObservedClient) => Promise<T>,
   clocks?: Map<string, ClockOffset>,
+  warnings: string[] = [],
 ): Promise<PromiseSettledResult<T>[]> {
   const deadline = options.env.clock.monotonic() + options.timeoutMs;
   return Promise.allSettled(site.clients.map(async (client) => {
@@ -345,7 +348,14 @@ export function observeEachClient<T>(
         systemId: state.systemId,
         canList: client.personalAccessToken !== undefined,
         infoFor: state.infoFor,
+        url: client.url,
+        scope: client.scope,
+        now: options.env.clock.now(),
       });
+      for (const w of observation.warnings ?? []) {
+        options.env.logger.warn(w);
+        warnings.push(w);
+      }
       return await work({ client, api, local, observation });
     } finally {
       const offset = api.clockOffset();
@@ -363,6 +373,8 @@ export interface PlannedClient {
   desired: DesiredRunner[];
   local: LocalRunner[];
   plan: QuarantinePlan;
+  /** The runners this GitLab's entry manages, resolved. */
+  scope: RunnerScope;
 }
 
 /**
@@ -377,33 +389,48 @@ export function planEachClient<T>(
   options: PipelineOptions,
   work: (planned: PlannedClient) => Promise<T>,
   clocks?: Map<string, ClockOffset>,
+  warnings: string[] = [],
 ): Promise<PromiseSettledResult<T>[]> {
   const quarantine = {
     files: state.quarantined.map((q) => q.file),
     names: state.quarantined.flatMap((q) => q.names),
   };
-  return observeEachClient(site, state, options, async ({ client, api, local, observation }) => {
-    const desired = state.desired.filter((d) => d.clientKey === client.key);
-    const plan = planWithQuarantine({
-      desired,
-      local,
-      observation,
-      credentials: {
-        personalAccessToken: client.personalAccessToken !== undefined,
-        registrationToken: client.registrationToken !== undefined,
-      },
-      ...(state.record === undefined
-        ? {}
-        : { record: state.record.filter((r) => r.clientKey === client.key) }),
-    }, quarantine);
-    const others = site.clients.filter((c) => c !== client).map((c) => ({
-      client: c,
-      local: localOf(c, state.localRunners),
-    }));
-    await refuseSameGitLab({ client, api, plan }, others);
-    for (const w of plan.warnings) options.env.logger.warn(w);
-    return await work({ client, api, desired, local, plan });
-  }, clocks);
+  return observeEachClient(
+    site,
+    state,
+    options,
+    async ({ client, api, local, observation }) => {
+      const desired = state.desired.filter((d) => d.clientKey === client.key);
+      const plan = planWithQuarantine({
+        desired,
+        local,
+        observation,
+        credentials: {
+          personalAccessToken: client.personalAccessToken !== undefined,
+          registrationToken: client.registrationToken !== undefined,
+        },
+        ...(state.record === undefined
+          ? {}
+          : { record: state.record.filter((r) => r.clientKey === client.key) }),
+      }, quarantine);
+      const others = site.clients.filter((c) => c !== client).map((c) => ({
+        client: c,
+        local: localOf(c, state.localRunners),
+      }));
+      await refuseSameGitLab({ client, api, plan }, others);
+      for (const w of plan.warnings) options.env.logger.warn(w);
+      return await work({
+        client,
+        api,
+        desired,
+        local,
+        plan,
+        scope: observation.scope ?? { kind: "instance" },
+      });
+    },
+    clocks,
+    warnings,
+  );
 }
 
 /**

@@ -90,6 +90,7 @@ export async function plan(options: PipelineOptions): Promise<PlanReport> {
     options,
     ({ plan }) => Promise.resolve(plan),
     clocks,
+    warnings,
   );
   warnClockSkew(site, clocks, env, warnings);
   const nowFor = serverNowFor(() => env.clock.now(), clocks);

@@ -158,18 +158,27 @@ async function syncLocked(
   }));
 
   const clocks = new Map<string, ClockOffset>();
-  const results = await planEachClient(site, state, options, async ({ client, api, plan }) => {
-    if (!isNoop(plan)) await recordable();
-    const outcome = await applyClientPlan(plan, {
-      client: api,
-      registrationToken: client.registrationToken,
-      persist,
-      clock: env.clock,
-      logger: env.logger,
-      confineRefusals: !options.strict,
-    });
-    return { plan, outcome };
-  }, clocks);
+  const results = await planEachClient(
+    site,
+    state,
+    options,
+    async (planned) => {
+      const { client, api, plan, scope } = planned;
+      if (!isNoop(plan)) await recordable();
+      const outcome = await applyClientPlan(plan, {
+        client: api,
+        registrationToken: client.registrationToken,
+        scope,
+        persist,
+        clock: env.clock,
+        logger: env.logger,
+        confineRefusals: !options.strict,
+      });
+      return { plan, outcome };
+    },
+    clocks,
+    warnings,
+  );
   warnClockSkew(site, clocks, env, warnings);
   const nowFor = serverNowFor(() => env.clock.now(), clocks);
 

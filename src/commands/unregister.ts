@@ -96,6 +96,8 @@ async function run(
       }
       return { url: client.url, deletions: found.deletions };
     },
+    undefined,
+    warnings,
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;

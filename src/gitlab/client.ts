@@ -12,12 +12,20 @@
 
 import type { Clock, RuntimeEnv } from "../kernel/env.ts";
 import { GitLabApiError, InputError } from "../kernel/errors.ts";
-import type { ClientConfig, RunnerToken, TokenCheck } from "../kernel/model.ts";
+import type {
+  ClientConfig,
+  ConfiguredScope,
+  RunnerScope,
+  RunnerToken,
+  TokenCheck,
+} from "../kernel/model.ts";
 import type { Secret } from "../kernel/secret.ts";
 import {
   OutcomeUnknownError,
   parseJson,
   RegistrationDisabledError,
+  RunnerLimitError,
+  runnerLimitOf,
   UserRunnersApiMissingError,
 } from "./errors.ts";
 import { listAllPages, type Page } from "./paginate.ts";
@@ -33,8 +41,22 @@ import type {
 } from "./types.ts";
 import type { RunnerInfo } from "./runner_info.ts";
 import { hasPausedField, issuedToken, runnerDetails, runnerSummary, tokenCheck } from "./wire.ts";
+import {
+  resolvedScope,
+  runnerTypeOf,
+  scopeName,
+  scopeResource,
+  type TokenInfo,
+  tokenInfo,
+} from "./scope.ts";
 
-export { OutcomeUnknownError, RegistrationDisabledError, UserRunnersApiMissingError };
+export {
+  OutcomeUnknownError,
+  RegistrationDisabledError,
+  RunnerLimitError,
+  UserRunnersApiMissingError,
+};
+export type { TokenInfo };
 export type {
   CreateRunnerParams,
   DeleteResult,
@@ -51,6 +73,11 @@ export const PER_PAGE = 100;
 export interface ListRunnersOptions {
   /** Called with each page's runners as the page arrives; a throwing callback fails the listing. */
   onPage?: ((runners: RunnerSummary[]) => void) | undefined;
+  /**
+   * List a group's or project's runners (`GET /groups/:id/runners?type=group_type`, or
+   * `/projects/:id/runners?type=project_type`) instead of the instance's.
+   */
+  scope?: ConfiguredScope | undefined;
 }
 
 /** How to reach one GitLab. */
@@ -94,6 +121,20 @@ const LIST = {
   who: "listing all runners (GET /runners/all) needs an administrator's token (an " +
     "auditor's can list but not create, reset or delete runners, which sync also does)" +
     ADMIN_MODE,
+};
+const LIST_SCOPED = {
+  scopes: "`read_api` or `api`",
+  who: "listing a group's runners needs the Owner (GitLab 16+: Maintainer) role in it; a " +
+    "project's, the Maintainer role",
+};
+const RESOLVE = {
+  scopes: "`read_api` or `api`",
+  who: "the token's user (or bot) must be a member of that group or project",
+};
+const CREATE_SCOPED = {
+  scopes: "`create_runner` or `api`",
+  who: "creating a group runner needs the Owner role in the group; a project runner, the " +
+    "Maintainer role in the project",
 };
 const CREATE = {
   scopes: "`create_runner` or `api`",
@@ -176,13 +217,29 @@ export class GitLabClient implements Disposable {
 
   /**
    * All instance runners carrying every tag in `tags` (`GET /runners/all?type=instance_type`:
-   * without `type` GitLab lists group and project runners too), every page.
+   * without `type` GitLab lists group and project runners too), or with `options.scope` a group's
+   * or project's (`GET /groups/:id/runners?type=group_type`, `/projects/:id/runners?type=
+   * project_type`: without `type` they list instance and ancestor groups' runners too), every page.
    * Sorted by id, without duplicates. `onPage` sees each page's runners as soon as the page
    * arrives (a runner may appear on two pages when the listing shifts meanwhile).
    */
   async listRunners(tags: string[], options: ListRunnersOptions = {}): Promise<RunnerSummary[]> {
-    const spec: RequestSpec = { method: "GET", path: "/runners/all", pat: LIST, idempotent: true };
-    const query: Record<string, string> = { type: "instance_type", per_page: String(PER_PAGE) };
+    const { scope } = options;
+    const spec: RequestSpec = scope === undefined
+      ? { method: "GET", path: "/runners/all", pat: LIST, idempotent: true }
+      : {
+        method: "GET",
+        path: `${scopeResource(scope)}/runners`,
+        pat: LIST_SCOPED,
+        idempotent: true,
+        hints: { 404: `${scopeName(scope)} does not exist, or the token may not see it` },
+      };
+    // Each listing asks for its scope's own type only: the group and project listings also
+    // return instance runners and ancestor groups' runners unless filtered.
+    const query: Record<string, string> = {
+      type: scope === undefined ? "instance_type" : runnerTypeOf(scope),
+      per_page: String(PER_PAGE),
+    };
     if (tags.length > 0) query.tag_list = tags.join(",");
     const parsed = new Map<Page, RunnerSummary[]>();
     const onPage = (page: Page) => {
@@ -202,8 +259,10 @@ export class GitLabClient implements Disposable {
       pages = await listAllPages(this.#req, spec, query, { onPage });
     } catch (error) {
       // GET /runners/all exists in every version: a 404 means the url is not GitLab's API root.
+      // A group's or project's listing also 404s for one the token may not see: there only a
+      // url that is not GitLab's API root replaces the error's own hint.
       if (error instanceof GitLabApiError && error.status === 404) {
-        throw await this.#explain404(error, undefined);
+        throw await this.#explain404(error, undefined, scope !== undefined);
       }
       throw error;
     }
@@ -265,17 +324,35 @@ export class GitLabClient implements Disposable {
    * repeated when GitLab may have acted ({@link OutcomeUnknownError}); throws
    * {@link UserRunnersApiMissingError} when this GitLab lacks the endpoint.
    */
-  async createRunner(params: CreateRunnerParams): Promise<IssuedToken> {
+  async createRunner(
+    params: CreateRunnerParams,
+    scope: RunnerScope = { kind: "instance" },
+  ): Promise<IssuedToken> {
+    const target = scope.kind === "instance"
+      ? { runner_type: "instance_type" }
+      : { runner_type: runnerTypeOf(scope), [`${scope.kind}_id`]: scope.id };
     const spec: RequestSpec = {
       method: "POST",
       path: "/user/runners",
-      body: { runner_type: "instance_type", ...creationBody(params) },
-      pat: CREATE,
+      body: { ...target, ...creationBody(params) },
+      pat: scope.kind === "instance" ? CREATE : CREATE_SCOPED,
       idempotent: false,
     };
     try {
       return this.#issued(spec, await this.#req.send(spec));
     } catch (error) {
+      const limit = error instanceof GitLabApiError && error.status === 400
+        ? runnerLimitOf(error.gitlabMessage)
+        : undefined;
+      if (limit !== undefined && error instanceof GitLabApiError) {
+        throw new RunnerLimitError(error.request, 400, error.gitlabMessage, error.requestId, {
+          hint: `GitLab allows at most ${limit.count} ${limit.kind} runners created or active in ` +
+            `the last seven days for ${scopeName(scope)} (plan limit ` +
+            `ci_registered_${limit.kind}_runners): delete unused runners of that ${limit.kind}, ` +
+            "or raise the limit (self-managed: Admin > Settings > CI/CD; GitLab.com: the plan)",
+          cause: error,
+        });
+      }
       if (error instanceof GitLabApiError && error.status === 404 && !this.#listed) {
         // Without a listing that answered, a 404 may be a wrong url as well as an old GitLab.
         throw await this.#explain404(error, {
@@ -285,6 +362,47 @@ export class GitLabClient implements Disposable {
       }
       throw retyped(error, 404, UserRunnersApiMissingError);
     }
+  }
+
+  /**
+   * Looks a configured group or project up (`GET /groups/:id`, `GET /projects/:id`, by id or
+   * URL-encoded full path): its numeric id and full path.
+   */
+  async resolveScope(scope: ConfiguredScope): Promise<RunnerScope> {
+    const spec: RequestSpec = {
+      method: "GET",
+      path: scopeResource(scope),
+      pat: RESOLVE,
+      idempotent: true,
+      hints: {
+        404: `${scopeName(scope)} does not exist on this GitLab, or the token's user (or bot) ` +
+          `is not a member of it: check the ${scope.kind} key in client_configs and the token`,
+      },
+    };
+    const reply = await this.#req.send(spec);
+    const resolved = resolvedScope(scope.kind, parseJson(reply.text));
+    if (!resolved) throw this.#req.unexpected(spec, reply, `no ${scope.kind} with a numeric id`);
+    return resolved;
+  }
+
+  /**
+   * The token's own scopes and expiry (`GET /personal_access_tokens/self`, GitLab 15.5+, any
+   * scope). `undefined` where GitLab cannot say: no such endpoint (404, older GitLab), or a token
+   * that is not a personal, group or project access token (400).
+   */
+  async tokenSelf(): Promise<TokenInfo | undefined> {
+    const spec: RequestSpec = {
+      method: "GET",
+      path: "/personal_access_tokens/self",
+      pat: { scopes: "any" },
+      idempotent: true,
+      accept: [400, 404],
+    };
+    const reply = await this.#req.send(spec);
+    if (reply.status !== 200) return undefined;
+    const info = tokenInfo(parseJson(reply.text));
+    if (!info) throw this.#req.unexpected(spec, reply, "no scopes");
+    return info;
   }
 
   /**
@@ -405,11 +523,13 @@ export class GitLabClient implements Disposable {
   /**
    * Tells "wrong url" from "this GitLab lacks the endpoint" after a 404, by asking
    * `GET /version` (every version; lib/api/metadata.rb). A 404 there too: the url is not GitLab's
-   * API root. A version older than `endpoint.since`: the endpoint's typed "missing" error.
+   * API root. A version older than `endpoint.since`: the endpoint's typed "missing" error. With
+   * `onlyWrongUrl`, any other answer returns `error` unchanged.
    */
   async #explain404(
     error: GitLabApiError,
     endpoint: { since: string; Missing: typeof UserRunnersApiMissingError } | undefined,
+    onlyWrongUrl = false,
   ): Promise<GitLabApiError> {
     const spec: RequestSpec = {
       method: "GET",
@@ -440,6 +560,7 @@ export class GitLabClient implements Disposable {
         cause: error,
       });
     }
+    if (onlyWrongUrl) return error;
     if (version !== undefined && endpoint !== undefined && versionBefore(version, endpoint.since)) {
       return new endpoint.Missing(request, error.status, error.gitlabMessage, error.requestId, {
         hint: `GitLab ${version} has no ${request.method} ${request.path} (added in ` +

@@ -151,3 +151,23 @@ export function isInsufficientScope(text: string): boolean {
   const json = parseJson(text);
   return isRecord(json) && json.error === "insufficient_scope";
 }
+
+/**
+ * `POST /user/runners` answered 400 because the group or project already has as many runners as
+ * its plan allows (`ci_registered_group_runners` / `ci_registered_project_runners`, counted over
+ * runners created or active in the last seven days; `app/models/concerns/limitable.rb`).
+ */
+export class RunnerLimitError extends GitLabApiError {}
+
+/**
+ * The limit a GitLab message names ("Maximum number of ci registered project runners (3)
+ * exceeded"), or undefined.
+ */
+export function runnerLimitOf(
+  message: string,
+): { kind: "group" | "project"; count: number } | undefined {
+  const match = /Maximum number of ci registered (group|project) runners \((\d+)\) exceeded/i
+    .exec(message);
+  if (!match) return undefined;
+  return { kind: match[1]!.toLowerCase() as "group" | "project", count: Number(match[2]) };
+}

@@ -33,6 +33,10 @@ export interface WireRunnerDetails extends WireRunner {
   maintainer_note?: unknown;
   /** Only on LLNL-patched GitLab (or < 13.0). */
   token?: unknown;
+  /** The runner's groups the caller may see (`BasicGroupDetails`: id, web_url, name). */
+  groups?: unknown;
+  /** The runner's projects the caller may see (`BasicProjectDetails`). */
+  projects?: unknown;
 }
 
 /** A runner from the listing. List entries carry no tags: call {@link RunnerDetails} for those. */
@@ -64,6 +68,10 @@ export interface RunnerDetails extends RunnerSummary {
   maintenance_note?: string;
   /** The runner's current token: only LLNL-patched GitLab (or < 13.0) exposes it. */
   token?: Secret;
+  /** Ids of the runner's groups the caller may see; absent when GitLab sent no `groups`. */
+  groupIds?: number[];
+  /** Ids of the runner's projects the caller may see; absent when GitLab sent no `projects`. */
+  projectIds?: number[];
 }
 
 /** What `createRunner` and `registerRunner` send besides credentials. */

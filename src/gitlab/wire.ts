@@ -7,6 +7,7 @@
 
 import { knownTime, type RunnerToken, type TokenCheck } from "../kernel/model.ts";
 import { Secret } from "../kernel/secret.ts";
+import { idsOf } from "./scope.ts";
 import type { RunnerDetails, RunnerSummary, WireRunner, WireRunnerDetails } from "./types.ts";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -60,6 +61,8 @@ export function runnerDetails(wire: unknown): RunnerDetails | undefined {
   const w = wire as WireRunnerDetails;
   const tags = Array.isArray(w.tag_list) ? w.tag_list.filter((t) => typeof t === "string") : [];
   const token = str(w.token);
+  const groupIds = idsOf(w.groups);
+  const projectIds = idsOf(w.projects);
   return {
     ...summary,
     tag_list: tags,
@@ -72,6 +75,8 @@ export function runnerDetails(wire: unknown): RunnerDetails | undefined {
       ? { maintenance_note: str(w.maintenance_note) ?? str(w.maintainer_note) ?? "" }
       : {}),
     ...(token ? { token: new Secret(token) } : {}),
+    ...(groupIds === undefined ? {} : { groupIds }),
+    ...(projectIds === undefined ? {} : { projectIds }),
   };
 }
 

@@ -21,6 +21,7 @@ import {
   secretSearch,
   secretValueProblem,
 } from "./secrets.ts";
+import { clientScope } from "./scope.ts";
 import type { TomlDoc } from "./toml_file.ts";
 import { apiBaseOf, checkGitLabUrl, normalizeUrl } from "./url.ts";
 import { describeValue } from "./values.ts";
@@ -93,6 +94,7 @@ export async function loadClient(
     );
   }
   const caFile = await clientCaFile(doc, path, table.ca_file, ctx);
+  const scope = clientScope(doc, path, table, ctx);
   const result: ClientResult = {};
   if (url === undefined) return result;
   result.key = normalizeUrl(url);
@@ -107,6 +109,7 @@ export async function loadClient(
   if (personalAccessToken) client.personalAccessToken = personalAccessToken;
   if (registrationToken) client.registrationToken = registrationToken;
   if (caFile !== undefined) client.caFile = caFile;
+  if (scope !== undefined) client.scope = scope;
   if (!personalAccessToken) {
     ctx.warnings.push(doc.warning(
       path,

@@ -38,6 +38,8 @@ export const CLIENT_KEYS: readonly string[] = [
   "registration_token",
   "registration_token_file",
   "ca_file",
+  "group",
+  "project",
 ];
 
 /** Keys of an executor file that register-runner consumes (never written to config.toml). */
@@ -58,8 +60,17 @@ export const EXECUTOR_KEYS: readonly string[] = [
 /** Template keys register-runner reads itself (never written to config.toml). */
 export const TEMPLATE_KEYS: readonly string[] = ["client_configs", "allow_unknown_keys"];
 
-/** `[[runners]]` keys register-runner generates; an executor file must not set them. */
+/**
+ * Keys an executor file must not set, and why: `[[runners]]` keys register-runner generates, and
+ * `group`/`project`, which only the template's client_configs entry sets.
+ */
 export const GENERATED_KEYS: Readonly<Record<string, string>> = {
+  group: "which group's runners these are is set once per GitLab, by `group` in the " +
+    "template's client_configs entry (one entry, one group or project: the runner identity " +
+    "and the token's check depend on it)",
+  project: "which project's runners these are is set once per GitLab, by `project` in the " +
+    "template's client_configs entry (one entry, one group or project: the runner identity " +
+    "and the token's check depend on it)",
   token: "register-runner obtains the runner token from GitLab and keeps it in config.toml",
   id: "register-runner takes the runner id from GitLab",
   name: "register-runner names each runner `{host} {instance} {file stem} Runner`",

@@ -39,6 +39,11 @@ export interface ClientConfig {
   registrationToken?: Secret;
   /** PEM bundle (absolute path) trusted for this GitLab, if any. */
   caFile?: string;
+  /**
+   * The group or project whose runners this GitLab's executor files are (`group` / `project`
+   * key); absent: instance runners.
+   */
+  scope?: ConfiguredScope;
   /** Where this client was declared, for error messages. */
   source: SourceRef;
   /**
@@ -58,6 +63,27 @@ export interface TokenSource {
    */
   from: string;
 }
+
+/**
+ * A group or project as a `client_configs` entry names it: its full path (`"team/sub"`) or its
+ * numeric id. Resolved against GitLab once per run (see `src/gitlab/scope.ts`).
+ */
+export interface ConfiguredScope {
+  kind: "group" | "project";
+  /** Full path or numeric id, as configured. */
+  ref: string | number;
+}
+
+/** The runners one GitLab entry manages, resolved: instance runners, or one group's or project's. */
+export type RunnerScope =
+  | { kind: "instance" }
+  | {
+    kind: "group" | "project";
+    /** GitLab's numeric id of the group or project. */
+    id: number;
+    /** Its full path as GitLab reports it (`full_path` / `path_with_namespace`). */
+    path: string;
+  };
 
 /** A place in an input file, for error messages. */
 export interface SourceRef {
@@ -254,17 +280,22 @@ export interface Observation {
   /** Verify results keyed by the local runner's index in config.toml. */
   tokenChecks: Map<number, TokenCheck>;
   /**
-   * Runners the local config names (by id) whose details show a group or project runner: never
-   * ours to reset, update or delete (runner id → `runner_type`).
+   * Runners the local config names (by id) whose details show they are not this entry's own
+   * (another runner type, or another group's or project's): never ours to reset, update or
+   * delete (runner id → `runner_type`).
    */
   otherTypes?: Map<number, string>;
   /**
    * Runners a verified local token proved, that match the listing's own filter (both tags, an
-   * owned description, instance type) and that the listing still left out: the listing
+   * owned description, the scope's own runner) and that the listing still left out: the listing
    * contradicts the tokens (an empty or short page) and is not trusted for deletions or
    * registrations. Absent or empty normally.
    */
   listingContradicted?: number[];
+  /** The runners this GitLab's entry manages, resolved (absent: instance runners). */
+  scope?: RunnerScope;
+  /** Warnings about the access token (e.g. close to expiry), for the report. */
+  warnings?: string[];
 }
 
 /**

@@ -17,7 +17,7 @@ import { GitLabApiError } from "../kernel/errors.ts";
 import type { CreateRunnerParams, GitLabClient } from "../gitlab/client.ts";
 import { UserRunnersApiMissingError } from "../gitlab/client.ts";
 import { isoSecondsOf } from "../gitlab/server_time.ts";
-import type { DesiredRunner, RunnerToken } from "../kernel/model.ts";
+import type { DesiredRunner, RunnerScope, RunnerToken } from "../kernel/model.ts";
 import type { AttributeDiff, ClientPlan, Deletion, RunnerStep } from "./planner.ts";
 import type { Secret } from "../kernel/secret.ts";
 
@@ -56,6 +56,8 @@ export interface ClientOutcome {
 export interface ApplyContext {
   client: GitLabClient;
   registrationToken: Secret | undefined;
+  /** Whose runners to create: the instance's (default), or a group's or project's. */
+  scope?: RunnerScope;
   /** Durably records a newly issued token; must resolve only once it is on disk. */
   persist(issued: IssuedToken): Promise<void>;
   clock: Clock;
@@ -250,10 +252,12 @@ async function register(
   const params = creationParams(desired);
   if (via === "pat") {
     try {
-      const created = await ctx.client.createRunner(params);
+      const created = await ctx.client.createRunner(params, ctx.scope);
       return { clientKey, desired, ...created, event: "created" };
     } catch (error) {
       if (!(error instanceof UserRunnersApiMissingError) || !ctx.registrationToken) throw error;
+      // A registration token registers whatever runner type it belongs to: never in a scope.
+      if (ctx.scope !== undefined && ctx.scope.kind !== "instance") throw error;
       ctx.logger.info(
         "this GitLab has no POST /user/runners (older than 15.10); using the registration token",
       );

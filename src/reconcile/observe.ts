@@ -22,7 +22,16 @@ import { isVariableReference } from "./planner.ts";
 import { GitLabApiError } from "../kernel/errors.ts";
 import type { GitLabClient, RunnerDetails, RunnerSummary } from "../gitlab/client.ts";
 import type { RunnerInfo } from "../gitlab/runner_info.ts";
-import type { LocalRunner, Observation, ObservedRunner, TokenCheck } from "../kernel/model.ts";
+import type {
+  ConfiguredScope,
+  LocalRunner,
+  Observation,
+  ObservedRunner,
+  RunnerScope,
+  TokenCheck,
+} from "../kernel/model.ts";
+import type { TokenInfo } from "../gitlab/client.ts";
+import { adminModeError, belongsToScope, checkTokenScopes, tokenExpiryWarning } from "./scope.ts";
 
 /** What {@link observeClient} needs. */
 export interface ObserveInput {
@@ -38,13 +47,39 @@ export interface ObserveInput {
   canList: boolean;
   /** The `info` gitlab-runner would send for a local runner (see `src/gitlab/runner_info.ts`). */
   infoFor?: ((local: LocalRunner) => RunnerInfo | undefined) | undefined;
+  /** The GitLab URL as configured, for messages. */
+  url?: string;
+  /** The group or project whose runners these are (absent: instance runners). */
+  scope?: ConfiguredScope | undefined;
+  /** The current time, for the token's expiry warning. */
+  now?: Date;
 }
 
-/** Observes one GitLab. Throws the client's typed errors (the first one to happen). */
+const INSTANCE: RunnerScope = { kind: "instance" };
+
+/**
+ * Observes one GitLab. With an access token, its scopes are checked too (`GET
+ * /personal_access_tokens/self`, alongside the listing): a token lacking a scope any operation of
+ * this prefix needs fails the observation with {@link MissingScopesError}, before anything changes
+ * and whatever else failed. A configured group or project is looked up alongside the listing.
+ * Otherwise throws the client's typed errors (the first one to happen).
+ */
 export async function observeClient(input: ObserveInput): Promise<Observation> {
   const { client } = input;
+  const url = input.url ?? input.clientKey;
+  // The scope's id is needed only to re-check the details, so the lookup runs alongside the
+  // listing (which takes the configured path): no extra round trip.
+  let settleScope: (scope: Promise<RunnerScope>) => void = () => {};
+  const scope = new Promise<RunnerScope>((resolve) => (settleScope = resolve));
+  scope.catch(() => {});
   // Started first: the listing heads the pool's queue, and details reads hang off it.
-  const owned = input.canList ? listOwned(input) : Promise.resolve(undefined);
+  const owned = input.canList ? listOwned(input, scope) : Promise.resolve(undefined);
+  settleScope(
+    input.scope && input.canList ? client.resolveScope(input.scope) : Promise.resolve(INSTANCE),
+  );
+  const self: Promise<TokenInfo | undefined> = input.canList
+    ? client.tokenSelf()
+    : Promise.resolve(undefined);
   const checks = Promise.all(
     // A token gitlab-runner would expand ($VAR) is not verified as a literal.
     input.local.filter((l) => l.token !== undefined && !isVariableReference(l.token)).map(
@@ -54,16 +89,36 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
       },
     ),
   );
-  const [tokenChecks, listed] = await Promise.all([checks, owned]);
-  const checked = new Map(tokenChecks);
-  if (listed === undefined) return { clientKey: input.clientKey, tokenChecks: checked };
-  const proven = await provenRunners(input, checked, listed);
+  const [selfResult, scopeResult, ownedResult, checksResult] = await Promise.allSettled([
+    self,
+    scope,
+    owned,
+    checks,
+  ]);
+  const info = selfResult.status === "fulfilled" ? selfResult.value : undefined;
+  // The token's verdict comes first: it explains most of the other failures.
+  if (info !== undefined) checkTokenScopes(url, input.scope?.kind ?? "instance", info);
+  // In the order the errors were reported before the token check existed.
+  for (const r of [ownedResult, checksResult, scopeResult, selfResult]) {
+    if (r.status === "rejected") throw adminModeError(url, r.reason, info);
+  }
+  const warning = info && tokenExpiryWarning(url, info, input.now ?? new Date());
+  const listed = (ownedResult as PromiseFulfilledResult<Listing | undefined>).value;
+  const resolved = (scopeResult as PromiseFulfilledResult<RunnerScope>).value;
+  const checked = new Map((checksResult as PromiseFulfilledResult<[number, TokenCheck][]>).value);
+  const about = {
+    ...(resolved.kind === "instance" ? {} : { scope: resolved }),
+    ...(warning ? { warnings: [warning] } : {}),
+  };
+  if (listed === undefined) return { clientKey: input.clientKey, tokenChecks: checked, ...about };
+  const proven = await provenRunners(input, checked, listed, resolved);
   return {
     clientKey: input.clientKey,
     tokenChecks: checked,
     owned: [...listed.owned, ...proven.adopted],
     ...(listed.otherTypes.size === 0 ? {} : { otherTypes: listed.otherTypes }),
     ...(proven.contradicted.length > 0 ? { listingContradicted: proven.contradicted } : {}),
+    ...about,
   };
 }
 
@@ -71,8 +126,10 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
  * The runners verified local tokens prove that the owned listing lacks, read by id (`GET
  * /runners/:id`, a read the local id usually started already): a token GitLab accepts is the
  * strongest proof of ownership there is, whatever the listing, the tags or the description say
- * now. Only instance runners are adopted (`runner_type` instance_type, when GitLab sends it):
- * a group or project runner is never taken over here. A proven runner that matches the listing's
+ * now. Only the scope's own runners are adopted (`belongsToScope`: for instance runners
+ * `runner_type` instance_type when GitLab sends it; for a group or project its type and that group
+ * or project in the details): a runner of another type, group or project is never taken over
+ * here, nor one whose details the token may not read (403, group and project scopes). A proven runner that matches the listing's
  * own filter (both tags, an owned description) and was still not listed means the listing
  * contradicts the tokens.
  */
@@ -80,6 +137,7 @@ async function provenRunners(
   input: ObserveInput,
   checks: Map<number, TokenCheck>,
   listing: Listing,
+  scope: RunnerScope,
 ): Promise<{ adopted: ObservedRunner[]; contradicted: number[] }> {
   const { hostname, instance } = input;
   const have = new Set(listing.owned.map((o) => o.id));
@@ -98,9 +156,13 @@ async function provenRunners(
       d = await listing.read(id);
     } catch (error) {
       if (error instanceof GitLabApiError && error.status === 404) continue; // gone meanwhile
+      // Another group's or project's runner whose token the config holds: not this scope's.
+      if (input.scope !== undefined && error instanceof GitLabApiError && error.status === 403) {
+        continue;
+      }
       throw error;
     }
-    if (d.id !== id || isOtherType(d)) continue;
+    if (d.id !== id || !belongsToScope(d, scope)) continue;
     adopted.push({ ...observed(d), provenByToken: true });
     const matchesFilter = d.tag_list.includes(hostname) && d.tag_list.includes(instance) &&
       isOwnedDescription(d.description, hostname, instance);
@@ -112,26 +174,24 @@ async function provenRunners(
 /** What {@link listOwned} found, and a details read that reuses the reads already made. */
 interface Listing {
   owned: ObservedRunner[];
+  /** Runners the config names by id that are not the scope's own (id → `runner_type`). */
   otherTypes: Map<number, string>;
   /** Every runner id the listing returned (owned description or not). */
   listedIds: Set<number>;
   read(id: number): Promise<RunnerDetails>;
 }
 
-/** A group or project runner (`runner_type` absent counts as instance: GitLab 13.x). */
-function isOtherType(d: RunnerDetails): boolean {
-  return d.runner_type !== undefined && d.runner_type !== "instance_type";
-}
-
 /**
- * Lists this host's instance runners and reads the details of those with an owned description;
- * also reports which runners the config names by id are group or project runners.
+ * Lists this host's runners of the scope (instance runners, or a group's or project's) and reads
+ * the details of those with an owned description; only runners whose details show they are the
+ * scope's own count (see `belongsToScope`). Also reports which runners the config names by id
+ * are not the scope's own.
  */
-async function listOwned(input: ObserveInput): Promise<Listing> {
+async function listOwned(input: ObserveInput, scope: Promise<RunnerScope>): Promise<Listing> {
   const { client, hostname, instance } = input;
   const isCandidate = (r: RunnerSummary) =>
     isOwnedDescription(r.description ?? "", hostname, instance);
-  const details = new Map<number, Promise<RunnerDetails>>();
+  const details = new Map<number, Promise<RunnerDetails | undefined>>();
   // Rejects with the first failed details read, so a failure ends the wait even mid-listing.
   let fail: (error: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => (fail = reject));
@@ -143,12 +203,20 @@ async function listOwned(input: ObserveInput): Promise<Listing> {
   // outcome. For a listed runner its outcome counts, except a 404 (gone by the time of the read,
   // listed after): that runner is read again.
   const speculative = new Map<number, Promise<{ details: RunnerDetails } | { error: unknown }>>();
-  const read = (id: number): Promise<RunnerDetails> => {
+  // A group's or project's listing shows runners of ancestor groups too, whose details its
+  // members may be refused (403): such a runner is not that group's or project's own, so skip it.
+  const notReadable = (error: unknown) =>
+    input.scope !== undefined && error instanceof GitLabApiError && error.status === 403;
+  const read = (id: number): Promise<RunnerDetails | undefined> => {
     const early = speculative.get(id);
-    const result = early === undefined ? client.getRunner(id) : early.then((r) => {
+    const first = early === undefined ? client.getRunner(id) : early.then((r) => {
       if ("details" in r) return r.details;
       if (r.error instanceof GitLabApiError && r.error.status === 404) return client.getRunner(id);
       throw r.error;
+    });
+    const result = first.catch((error) => {
+      if (notReadable(error)) return undefined;
+      throw error;
     });
     result.catch(fail);
     return result;
@@ -160,7 +228,7 @@ async function listOwned(input: ObserveInput): Promise<Listing> {
     }
   };
   // The listing is queued first; then the speculative reads.
-  const listing = client.listRunners([hostname, instance], { onPage });
+  const listing = client.listRunners([hostname, instance], { onPage, scope: input.scope });
   for (const id of new Set(input.local.flatMap((l) => (l.id === undefined ? [] : [l.id])))) {
     speculative.set(
       id,
@@ -173,23 +241,26 @@ async function listOwned(input: ObserveInput): Promise<Listing> {
     Promise.all(candidates.map((r) => details.get(r.id) ?? read(r.id))),
     failed,
   ]);
+  const resolved = await scope;
   const otherTypes = new Map<number, string>();
   for (const early of speculative.values()) {
     const r = await early;
-    if ("details" in r && isOtherType(r.details)) {
-      otherTypes.set(r.details.id, r.details.runner_type!);
+    if ("details" in r && !belongsToScope(r.details, resolved)) {
+      otherTypes.set(r.details.id, r.details.runner_type ?? "instance_type");
     }
   }
   const owned: ObservedRunner[] = [];
   for (const d of all) {
-    // A prefix for instance runners never touches a group or project runner.
-    if (isOtherType(d)) continue;
+    if (d === undefined) continue;
+    // Never a runner of another type, group or project: the group and project listings also
+    // show instance runners and ancestor groups' runners.
+    if (!belongsToScope(d, resolved)) continue;
     // Ownership needs both tags and the description; re-check on the details GitLab returned.
     if (!d.tag_list.includes(hostname) || !d.tag_list.includes(instance)) continue;
     if (!isOwnedDescription(d.description, hostname, instance)) continue;
     owned.push(observed(d));
   }
-  const known = new Map(all.map((d) => [d.id, d]));
+  const known = new Map(all.flatMap((d) => (d === undefined ? [] : [[d.id, d] as const])));
   const readAgain = (id: number): Promise<RunnerDetails> => {
     const d = known.get(id);
     if (d !== undefined) return Promise.resolve(d);

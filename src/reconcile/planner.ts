@@ -329,10 +329,14 @@ function planWithListing(
     const local = ctx.localFor.get(d.key);
     const other = !matches.has(d.key) && local ? otherTypeOf(local, observation) : undefined;
     if (other) {
+      const scope = ctx.input.observation.scope;
+      const whose = scope === undefined || scope.kind === "instance"
+        ? { prefix: "instance runners", one: "an instance runner" }
+        : { prefix: `${scope.kind} ${scope.path}'s runners`, one: `a ${scope.kind} runner` };
       warnings.push(
-        `${d.description}: runner #${other.id} that the config holds is a ${other.type} runner, ` +
-          "which a prefix for instance runners never resets, updates or deletes; registering " +
-          "an instance runner for this executor file instead (the other runner is left as it is)",
+        `${d.description}: runner #${other.id} that the config holds is ${other.what}, ` +
+          `which a prefix for ${whose.prefix} never resets, updates or deletes; registering ` +
+          `${whose.one} for this executor file instead (the other runner is left as it is)`,
       );
     }
   }
@@ -360,6 +364,10 @@ function planWithListing(
   // silently.
   const used = new Set([...ctx.localFor.values()].map((l) => l.index));
   const ownedIds = new Set(owned.map((o) => o.id));
+  const scope = observation.scope;
+  const whose = scope === undefined || scope.kind === "instance"
+    ? "instance runner"
+    : `runner of ${scope.kind} ${scope.path}`;
   for (const l of local) {
     if (used.has(l.index) || !l.token) continue;
     const check = observation.tokenChecks.get(l.index);
@@ -370,23 +378,33 @@ function planWithListing(
     warnings.push(
       `${l.name ?? `config.toml runner #${l.index}`}${id === undefined ? "" : ` (#${id})`}: ` +
         "no executor file wants it and GitLab accepts its token, but it is not this host's " +
-        "instance runner as far as GitLab shows; dropped from the config, NOT deleted in GitLab: " +
+        `${whose} as far as GitLab shows; dropped from the config, NOT deleted in GitLab: ` +
         "delete it in GitLab if it is no longer used",
     );
   }
   return { steps, deletions, warnings, heldByListing: held };
 }
 
-/** The group or project runner a local entry points at (verified id, else recorded id), if any. */
+/**
+ * The runner a local entry points at (verified id, else recorded id) that is not this entry's own
+ * (another type, or another group's or project's), if any; `what` says which, e.g. "a group_type
+ * runner" or "a group_type runner of another group".
+ */
 function otherTypeOf(
   local: LocalRunner,
   observation: Observation,
-): { id: number; type: string } | undefined {
+): { id: number; what: string } | undefined {
   const check = observation.tokenChecks.get(local.index);
   const ids = [check?.status === "valid" ? check.runnerId : undefined, local.id];
+  const kind = observation.scope?.kind ?? "instance";
   for (const id of ids) {
     const type = id === undefined ? undefined : observation.otherTypes?.get(id);
-    if (id !== undefined && type !== undefined) return { id, type };
+    if (id === undefined || type === undefined) continue;
+    const article = /^[aeiou]/.test(type) ? "an" : "a";
+    const what = type === `${kind}_type`
+      ? `${article} ${type} runner of another ${kind}`
+      : `${article} ${type} runner`;
+    return { id, what };
   }
   return undefined;
 }
@@ -500,7 +518,7 @@ function stepWithListing(
       desired: d,
       via: ctx.registerVia,
       reason: other
-        ? `runner #${other.id} is a ${other.type} runner`
+        ? `runner #${other.id} is ${other.what}`
         : local
         ? "its runner no longer exists in GitLab"
         : "no runner yet",
