@@ -40,6 +40,8 @@ export interface BehaviourOptions {
   orphanedVerify: "200" | "422" | "403";
   /** `GET /metadata` exists (GitLab ≥ 15.2). */
   metadataApi: boolean;
+  /** `GET /personal_access_tokens/self` exists (GitLab ≥ 15.5). */
+  tokenSelfApi: boolean;
   /** A heartbeat's `info.features` becomes the manager's `runtime_features`. */
   verifyRuntimeFeatures: boolean;
   /** The instance setting Admin Mode: admins act as admins only with the `admin_mode` scope. */

@@ -24,6 +24,13 @@ import {
   updateRunner,
 } from "./routes_runners.ts";
 import { createUserRunner, getVersion } from "./routes_user.ts";
+import {
+  listGroupRunners,
+  listProjectRunners,
+  showGroup,
+  showOwnToken,
+  showProject,
+} from "./routes_groups.ts";
 
 type Handler = (ctx: RequestContext, id: string) => Response;
 
@@ -70,6 +77,16 @@ const ROUTES: readonly Route[] = [
     pattern: /^\/metadata$/,
     handler: getVersion,
     exists: (options) => options.metadataApi,
+  },
+  { method: "GET", pattern: /^\/groups\/([^/]+)$/, handler: showGroup },
+  { method: "GET", pattern: /^\/groups\/([^/]+)\/runners$/, handler: listGroupRunners },
+  { method: "GET", pattern: /^\/projects\/([^/]+)$/, handler: showProject },
+  { method: "GET", pattern: /^\/projects\/([^/]+)\/runners$/, handler: listProjectRunners },
+  {
+    method: "GET",
+    pattern: /^\/personal_access_tokens\/self$/,
+    handler: showOwnToken,
+    exists: (options) => options.tokenSelfApi,
   },
 ];
 

@@ -120,6 +120,16 @@ function listing(ctx: RequestContext, adminListing: boolean): Response {
   optInt(ctx.params, "per_page");
   if (adminListing && !user.admin) return forbidden();
   const current = adminListing ? [...ctx.state.runners.values()] : ownedRunners(ctx.state, user);
+  return listedPage(ctx, user, current, filter);
+}
+
+/** One page of `current` as listed (stale rows applied), filtered, newest first. */
+function listedPage(
+  ctx: RequestContext,
+  user: FakeUser,
+  current: FakeRunner[],
+  filter: Filter,
+): Response {
   // Hostile mode (`FakeGitLab.setListingOmits`): rows a misbehaving proxy or replica drops. Not a
   // GitLab behaviour; models an empty or short page for any version.
   const pool = current.filter((r) => !ctx.state.listingOmits.has(r.id))
@@ -127,6 +137,19 @@ function listing(ctx: RequestContext, adminListing: boolean): Response {
   const { page, headers } = paginate(pool.filter(filter).sort(byIdAscending), ctx);
   const ectx = entityContext(ctx, user);
   return json(200, page.map((runner) => runnerEntity(runner, ectx)), headers);
+}
+
+/**
+ * A group's or project's listing of `pool` for an authenticated `user` whose permission the caller
+ * checked: the same filters (`type`, `status`, `paused`, `tag_list`; `scope` with status values),
+ * pagination and entity as the other listings.
+ */
+export function scopedListing(ctx: RequestContext, user: FakeUser, pool: FakeRunner[]): Response {
+  const filter = listFilter(ctx, false);
+  if (filter instanceof Response) return filter;
+  optInt(ctx.params, "page");
+  optInt(ctx.params, "per_page");
+  return listedPage(ctx, user, pool, filter);
 }
 
 /** `GET /runners/all` (admins only). */

@@ -10,6 +10,7 @@ import { runnerTokenResult } from "./entities.ts";
 import { GrapeError, optEnum, optInt } from "./params.ts";
 import { badRequest, forbidden, json, validationSentence } from "./responses.ts";
 import { canCreate, hasErrors, validateRunner } from "./rules.ts";
+import { runnerLimitMessage } from "./groups.ts";
 import { RUNNER_TYPES } from "./state.ts";
 
 /** `POST /user/runners`: 201 `{id, token: "glrt-…", token_expires_at}`. */
@@ -39,6 +40,8 @@ export function createUserRunner(ctx: RequestContext): Response {
     target.projectId = projectId;
   }
   if (!canCreate(state, user, target)) return forbidden("Insufficient permissions");
+  const limited = runnerLimitMessage(state, target, ctx.now);
+  if (limited !== undefined) return badRequest(limited);
   const errors = validateRunner(attrs);
   if (hasErrors(errors)) return validationSentence(errors);
   const runner = state.insertRunner(

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { canAdminRunner, canAdminRunnersOf, canReadRunner } from "./groups.ts";
 import type { FakeRunner, FakeState, FakeUser } from "./state.ts";
 
 /** ActiveRecord-style errors: attribute → messages. Empty when valid. */
@@ -91,52 +92,32 @@ export function runnerStatus(runner: FakeRunner, now: Date): RunnerStatus {
   return isOnline(runner, now) ? "online" : "offline";
 }
 
-function ownsGroup(state: FakeState, user: FakeUser, groupId: number): boolean {
-  return state.groups.get(groupId)?.owner_ids.includes(user.id) ?? false;
-}
-
-function maintainsProject(state: FakeState, user: FakeUser, projectId: number): boolean {
-  const project = state.projects.get(projectId);
-  if (project === undefined) return false;
-  return project.maintainer_ids.includes(user.id) || ownsGroup(state, user, project.group_id);
-}
-
-/** `update_runner` / `delete_runner`: admins; group owners; project maintainers. */
+/** `update_runner` / `delete_runner`: admins; group owners; project maintainers (`groups.ts`). */
 export function canManage(state: FakeState, user: FakeUser, runner: FakeRunner): boolean {
-  if (user.admin) return true;
-  switch (runner.runner_type) {
-    case "instance_type":
-      return false;
-    case "group_type":
-      return runner.group_ids.some((id) => ownsGroup(state, user, id));
-    case "project_type":
-      return runner.project_ids.some((id) => maintainsProject(state, user, id));
-  }
+  return canAdminRunner(state, user, runner);
 }
 
-/** `read_runner`: instance runners are readable by every signed-in user. */
+/** `read_runner`: instance runners are readable by every signed-in user (`groups.ts`). */
 export function canRead(state: FakeState, user: FakeUser, runner: FakeRunner): boolean {
-  return runner.runner_type === "instance_type" || canManage(state, user, runner);
+  return runner.runner_type === "instance_type" || canReadRunner(state, user, runner);
 }
 
-/** The runners `GET /runners` lists for a user: group/project runners the user can manage. */
+/**
+ * The runners `GET /runners` lists for a user (`User#ci_owned_runners`): group/project runners the
+ * user manages through memberships; an admin's own memberships only, not every runner.
+ */
 export function ownedRunners(state: FakeState, user: FakeUser): FakeRunner[] {
+  const member = { ...user, admin: false };
   return [...state.runners.values()].filter((runner) =>
-    runner.runner_type !== "instance_type" &&
-    (runner.runner_type === "group_type"
-      ? runner.group_ids.some((id) => ownsGroup(state, user, id))
-      : runner.project_ids.some((id) => maintainsProject(state, user, id)))
+    runner.runner_type !== "instance_type" && canAdminRunner(state, member, runner)
   );
 }
 
-/** May `user` create a runner of this kind in this group/project? */
+/** May `user` create a runner of this kind in this group/project? (`create_runners`) */
 export function canCreate(
   state: FakeState,
   user: FakeUser,
   target: { groupId?: number; projectId?: number },
 ): boolean {
-  if (user.admin) return true;
-  if (target.groupId !== undefined) return ownsGroup(state, user, target.groupId);
-  if (target.projectId !== undefined) return maintainsProject(state, user, target.projectId);
-  return false;
+  return canAdminRunnersOf(state, user, target);
 }

@@ -132,6 +132,8 @@ export interface FakeUser {
   name: string;
   /** Instance administrator. */
   admin: boolean;
+  /** A group or project access token's bot user (`User#project_bot?`). */
+  bot?: boolean;
 }
 
 /** A personal access token. */
@@ -160,6 +162,8 @@ export interface FakeGroup {
   path: string;
   /** Users with the Owner role. */
   owner_ids: number[];
+  /** The parent group (subgroups); absent or `null` for a top-level group. */
+  parent_id?: number | null;
 }
 
 /** A project; its maintainers may create and manage its runners. */
@@ -237,6 +241,17 @@ export class FakeState {
   readonly projects: Map<number, FakeProject> = new Map();
   /** Registration tokens by value. */
   readonly registrationTokens: Map<string, FakeRegistrationToken> = new Map();
+  /**
+   * Memberships with a role (`members` rows): source `group:ID` or `project:ID` → user id →
+   * access level (`Gitlab::Access`: 10 Guest … 50 Owner). `owner_ids` and `maintainer_ids` are
+   * the seeded shorthand for Owner and Maintainer memberships. See `groups.ts`.
+   */
+  readonly members: Map<string, Map<number, number>> = new Map();
+  /**
+   * Plan limits `ci_registered_group_runners` / `ci_registered_project_runners` (GitLab.com sets
+   * them per plan; self-managed defaults to 1000, here unlimited). See `groups.ts`.
+   */
+  readonly runnerLimits: { group?: number; project?: number } = {};
   /**
    * Hostile mode: what listings show for a runner instead of its current description and tags
    * (a listing read before an edit; see `FakeGitLab.setStaleListing`). Empty normally.

@@ -72,6 +72,7 @@ export type VersionSwitch =
   | "registeredTokenPrefix"
   | "orphanedVerify"
   | "metadataApi"
+  | "tokenSelfApi"
   | "verifyRuntimeFeatures";
 
 /** The table. Rows for the same switch are ordered by `since`; the last one that applies wins. */
@@ -121,6 +122,17 @@ export const VERSION_TABLE: readonly VersionRow[] = [
       "not found; present in the 15.x copy (027f19b3), absent from 14.0 (e8d2c257); 15.3 a guess",
     confidence: "guess",
     note: "POST /runners/reset_authentication_token (by the current token) exists",
+  },
+  {
+    option: "tokenSelfApi",
+    since: "15.5",
+    value: true,
+    before: false,
+    source: "lib/api/personal_access_tokens/self_information.rb (`get 'self'`)",
+    ref: "issue #373999; doc/api/personal_access_tokens.md says 'Introduced in GitLab 15.5'",
+    confidence: "mr",
+    note:
+      "GET /personal_access_tokens/self answers any personal, group or project access token, whatever its scopes, with its scopes and expires_at",
   },
   {
     option: "omitTokenExpiresAt",
