@@ -72,18 +72,21 @@ export function tally(requests: readonly RecordedRequest[]): Record<string, numb
 /**
  * The requests a sync of `n` executors should make, by route:
  * - fresh: one (empty) listing page, one `POST /user/runners` per executor;
- * - restart: every listing page, one token check and one details read per runner.
+ * - restart: every listing page, one token check and one details read per runner;
+ * - both: one check of the access token's scopes (`GET /personal_access_tokens/self`).
  */
 export function expectedRequests(
   n: number,
   scenario: Scenario,
   perPage = PER_PAGE,
 ): Record<string, number> {
+  const self = { "GET /personal_access_tokens/self": 1 };
   if (scenario === "fresh") {
-    return { "GET /runners/all": 1, ...(n > 0 ? { "POST /user/runners": n } : {}) };
+    return { "GET /runners/all": 1, ...self, ...(n > 0 ? { "POST /user/runners": n } : {}) };
   }
   return {
     "GET /runners/all": Math.max(1, Math.ceil(n / perPage)),
+    ...self,
     ...(n > 0 ? { "POST /runners/verify": n, "GET /runners/:id": n } : {}),
   };
 }
@@ -91,9 +94,9 @@ export function expectedRequests(
 /**
  * The fewest round trips a sync can take with `concurrency` requests in flight: the longer of
  * the dependency chain and the total work spread over the pool.
- * - fresh: the listing, then the creations (nothing can overlap the listing);
- * - restart: the details of known runners and the token checks start with page 1; only pages
- *   2..k wait for page 1.
+ * - fresh: the listing (and beside it the access token's check), then the creations;
+ * - restart: the details of known runners, the token checks and the access token's check start
+ *   with page 1; only pages 2..k wait for page 1.
  */
 export function expectedRounds(
   n: number,
@@ -101,9 +104,9 @@ export function expectedRounds(
   concurrency: number,
   perPage = PER_PAGE,
 ): number {
-  if (scenario === "fresh") return 1 + Math.ceil(n / concurrency);
+  if (scenario === "fresh") return Math.ceil(2 / concurrency) + Math.ceil(n / concurrency);
   const pages = Math.max(1, Math.ceil(n / perPage));
   const depth = pages > 1 ? 2 : 1;
-  const total = pages + 2 * n;
+  const total = pages + 2 * n + 1;
   return Math.max(depth, Math.ceil(total / concurrency));
 }

@@ -46,6 +46,10 @@ export interface TemplateClient {
   personal_access_token_file?: string;
   registration_token?: string;
   registration_token_file?: string;
+  /** Group runners of this group (full path, or id as a number). */
+  group?: string | number;
+  /** Project runners of this project (full path, or id as a number). */
+  project?: string | number;
 }
 
 /** A prefix directory under test. */
