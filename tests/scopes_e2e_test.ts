@@ -208,6 +208,25 @@ Deno.test("runners of another group, of an ancestor group and of the instance wi
   });
 });
 
+Deno.test("an ancestor group's runner whose details the subgroup's Owner may not read is skipped, not fatal", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    const { top, cluster } = namespaces(gitlab);
+    const token = member(gitlab, "group", cluster.id, "owner");
+    const same = { description: `${HOST} main shell Runner`, tag_list: [HOST, "main", "shell"] };
+    const parent = gitlab.addRunner({ ...same, runner_type: "group_type", group_ids: [top.id] });
+    await writeScopedSite(gitlab, prefix, token, { group: "hpc/cluster" }, ["shell"]);
+    await syncOk(gitlab, prefix, token);
+    ok(
+      gitlab.requests.some((r) => r.path === `/runners/${parent.id}` && r.status === 403),
+      "the parent group's runner was listed and its details refused",
+    );
+    deepEqual(gitlab.runner(parent.id), parent);
+    const mine = gitlab.runners().filter((r) => r.group_ids.includes(cluster.id));
+    equal(mine.length, 1);
+    deepEqual(sectionsOf(await prefix.readOutput()).map((s) => s.id), [mine[0]!.id]);
+  });
+});
+
 Deno.test("a read_api-only token: exit 4 naming the missing scopes and what needs them, nothing changed", async () => {
   await withSetup({}, async (gitlab, prefix) => {
     const { cluster } = namespaces(gitlab);
