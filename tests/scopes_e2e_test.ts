@@ -360,6 +360,9 @@ Deno.test("plan with a group token shows the group's runners; check names the gr
     const { cluster } = namespaces(gitlab);
     const token = member(gitlab, "group", cluster.id, "owner");
     await writeScopedSite(gitlab, prefix, token, { group: "hpc/cluster" });
+    const checked = await runCli(prefix, ["check"]);
+    equal(checked.code, 0, checked.stderr);
+    match(checked.stdout, /runners of group hpc\/cluster/);
     const planned = await runCli(prefix, ["plan"]);
     equal(planned.code, 10, planned.stderr);
     deepEqual(gitlab.mutations(), []);

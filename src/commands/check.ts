@@ -8,7 +8,7 @@
  */
 
 import { openClient } from "../gitlab/client.ts";
-import type { DesiredRunner } from "../kernel/model.ts";
+import type { ConfiguredScope, DesiredRunner } from "../kernel/model.ts";
 import { loadInputs, type PipelineOptions, readDesired, readLocalState } from "./pipeline.ts";
 
 /** One GitLab as configured. */
@@ -19,6 +19,8 @@ export interface CheckedClient {
   personalAccessToken: boolean;
   registrationToken: boolean;
   caFile: string | undefined;
+  /** The group or project whose runners these are; absent for instance runners. */
+  scope?: ConfiguredScope;
 }
 
 /** The result of `check`. */
@@ -49,6 +51,7 @@ export async function check(options: PipelineOptions): Promise<CheckReport> {
       personalAccessToken: c.personalAccessToken !== undefined,
       registrationToken: c.registrationToken !== undefined,
       caFile: c.caFile,
+      ...(c.scope === undefined ? {} : { scope: c.scope }),
     })),
     runners,
     config: state.local === undefined ? "absent" : "present",

@@ -331,6 +331,7 @@ export function formatCheckReport(report: CheckReport): string {
       c.personalAccessToken ? "personal access token" : undefined,
       c.registrationToken ? "registration token" : undefined,
       c.caFile ? `ca_file ${c.caFile}` : undefined,
+      c.scope ? `runners of ${c.scope.kind} ${c.scope.ref}` : undefined,
     ].filter((x) => x !== undefined);
     lines.push(`${c.url}: ${creds.join(", ") || "no credentials"}`);
   }

@@ -3,8 +3,10 @@
  * {@link Requester}, which owns retries, timeouts, the concurrency pool and redaction.
  *
  * Token scopes: listing and reading runners need `read_api` or `api` (listing `/runners/all`
- * needs an administrator's or auditor's token); updating, resetting and deleting by id need
- * `api`; creating needs `create_runner` or `api`. Verify, delete-by-token and legacy registration
+ * needs an administrator's or auditor's token; a group's runners the Owner (16+: Maintainer) role,
+ * a project's the Maintainer role); reading, updating, resetting and deleting by id also take
+ * `manage_runner` (17.1+); creating needs `create_runner` or `api`. Any scope may read the token
+ * itself (`GET /personal_access_tokens/self`). Verify, delete-by-token and legacy registration
  * use the runner or registration token only.
  *
  * @module

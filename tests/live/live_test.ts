@@ -127,6 +127,6 @@ Deno.test({
 
 if (skipped === undefined && env(GROUP_VAR) !== undefined) {
   console.log(
-    `live check: ${GROUP_VAR} is set, but group runners are not supported yet; that part is skipped`,
+    `live check: ${GROUP_VAR} is set, but the live group-runner scenario is not written yet; skipped`,
   );
 }
