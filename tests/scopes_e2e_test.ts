@@ -22,7 +22,8 @@ import {
   addToken,
   addUser,
 } from "./support/fake_gitlab/groups.ts";
-import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
+import { type FakeGitLab, optionsForVersion } from "./support/fake_gitlab/server.ts";
+import type { FakeRunner } from "./support/fake_gitlab/state.ts";
 import type { Prefix, TemplateClient } from "./support/prefix.ts";
 
 const RUNNER_SCOPES = ["create_runner", "manage_runner", "read_api"];
@@ -208,6 +209,68 @@ Deno.test("runners of another group, of an ancestor group and of the instance wi
   });
 });
 
+Deno.test("a config holding an ancestor group's and an instance runner: neither is touched, the subgroup's runners are registered instead", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    const { top, cluster } = namespaces(gitlab);
+    const token = member(gitlab, "group", cluster.id, "owner");
+    // Owner of the top group too: its runners' details are readable, so the re-check decides.
+    addMember(gitlab.state, "group", top.id, gitlab.state.pats.get(token)!.user_id, "owner");
+    const [shell, docker] = DESCRIPTIONS.toReversed();
+    const held = [
+      gitlab.addRunner({
+        description: shell!,
+        tag_list: [HOST, "main", "shell"],
+        runner_type: "group_type",
+        group_ids: [top.id],
+      }),
+      gitlab.addRunner({
+        description: docker!,
+        tag_list: [HOST, "main", "docker"],
+        runner_type: "instance_type",
+      }),
+    ];
+    await writeScopedSite(gitlab, prefix, token, { group: "hpc/cluster" });
+    await prefix.writeFile(
+      "config.main.toml",
+      held.map((r) =>
+        `[[runners]]\nname = "${r.description}"\nurl = "${gitlab.url}"\nid = ${r.id}\n` +
+        `token = "${r.token}"\nexecutor = "${r.description.split(" ")[2]}"\n`
+      ).join("\n"),
+    );
+    const first = await syncOk(gitlab, prefix, token);
+    match(
+      first.stderr,
+      new RegExp(
+        `runner #${held[0]!.id} that the config holds is a group_type runner of another group, ` +
+          "which a prefix for group hpc/cluster's runners never resets, updates or deletes; " +
+          "registering a group runner for this executor file instead",
+      ),
+    );
+    match(
+      first.stderr,
+      new RegExp(`runner #${held[1]!.id} that the config holds is an instance_type runner`),
+    );
+    // Verify (the config's tokens) may record a contact; nothing else may change.
+    const sent = (r: FakeRunner) => [r.token, r.description, r.tag_list, r.locked, r.paused];
+    for (const r of held) {
+      deepEqual(sent(gitlab.runner(r.id)!), sent(r), `runner ${r.id} untouched`);
+    }
+    deepEqual(
+      gitlab.mutations().filter((m) => held.some((r) => m.path.startsWith(`/runners/${r.id}`))),
+      [],
+    );
+    const mine = ours(gitlab).filter((r) => r.group_ids.includes(cluster.id));
+    deepEqual(mine.map((r) => r.description).sort(), DESCRIPTIONS);
+    deepEqual(
+      sectionsOf(await prefix.readOutput()).map((s) => s.id).sort(),
+      mine.map((r) => r.id).sort(),
+    );
+    gitlab.clearRequests();
+    await syncOk(gitlab, prefix, token);
+    deepEqual(gitlab.mutations(), [], "the next run changes nothing");
+  });
+});
+
 Deno.test("an ancestor group's runner whose details the subgroup's Owner may not read is skipped, not fatal", async () => {
   await withSetup({}, async (gitlab, prefix) => {
     const { top, cluster } = namespaces(gitlab);
@@ -348,10 +411,59 @@ Deno.test("instance runners: a read_api-only token fails before any change; on G
     equal(refused.code, 4, refused.stderr);
     match(refused.stderr, /`create_runner` \(or `api`\)/);
     equal(await prefix.readOutput(), text);
-    gitlab.setOptions({ gitlabVersion: "15.4.0" });
+    gitlab.setOptions(optionsForVersion("15.4"));
     const old = await runCli(prefix);
     expectOk(old, gitlab, [gitlab.tokens.readOnlyPat]);
     equal(await prefix.readOutput(), text);
+  });
+});
+
+Deno.test("instance runners with Admin Mode on: an administrator's token without admin_mode is exit 4 naming admin_mode, nothing changed", async () => {
+  await withSetup({}, async (gitlab, prefix) => {
+    await prefix.writeTemplate([{
+      url: gitlab.url,
+      personal_access_token: gitlab.tokens.adminPat,
+    }]);
+    for (const name of ["shell", "cpu"]) await writeExecutor(gitlab, prefix, name);
+    expectOk(await runCli(prefix), gitlab);
+    const text = await prefix.readOutput();
+    // What sync could change (verify may touch contacted_at and managers: not a change).
+    const state = () =>
+      gitlab.runners().map((r) =>
+        JSON.stringify([
+          r.id,
+          r.token,
+          r.description,
+          r.tag_list,
+          r.locked,
+          r.paused,
+          r.run_untagged,
+        ])
+      );
+    const runners = state();
+    // Work for the next run (a deletion), then Admin Mode is switched on (Admin > Settings).
+    await prefix.removeExecutor("cpu");
+    gitlab.setOptions({ adminMode: true });
+    gitlab.clearRequests();
+
+    const result = await runCli(prefix);
+    equal(result.code, 4, result.stderr);
+    match(
+      result.stderr,
+      /lacks scopes this prefix needs; nothing was changed: `admin_mode` to list the instance's runners \(GET \/runners\/all\) while Admin Mode is on/,
+    );
+    deepEqual(gitlab.mutations(), [], "nothing changed in GitLab");
+    deepEqual(state(), runners, "every runner as it was");
+    equal(await prefix.readOutput(), text, "config byte-identical");
+    ok(
+      gitlab.requests.some((r) => r.path === "/runners/all" && r.query.type === "instance_type"),
+      "the instance listing asks for instance runners",
+    );
+
+    // With the scope the same token works again: the removed executor's runner goes.
+    gitlab.state.pats.get(gitlab.tokens.adminPat)!.scopes.push("admin_mode");
+    expectOk(await runCli(prefix), gitlab);
+    deepEqual(ours(gitlab).map((r) => r.description), [`${HOST} main shell Runner`]);
   });
 });
 

@@ -111,3 +111,11 @@ Deno.test("belongsToScope: the type and the group or project must both match", (
   assert.ok(belongsToScope(details({ runner_type: "project_type", projectIds: [3, 7] }), project));
   assert.ok(!belongsToScope(details({ runner_type: "group_type", groupIds: [7] }), project));
 });
+
+Deno.test("belongsToScope: instance scope takes instance runners only (no runner_type: GitLab 13.x)", () => {
+  const instance = { kind: "instance" } as const;
+  assert.ok(belongsToScope(details({ runner_type: "instance_type" }), instance));
+  assert.ok(belongsToScope(details({}), instance), "runner_type absent");
+  assert.ok(!belongsToScope(details({ runner_type: "group_type", groupIds: [7] }), instance));
+  assert.ok(!belongsToScope(details({ runner_type: "project_type", projectIds: [7] }), instance));
+});

@@ -1,6 +1,6 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { addAccessToken, addGroup, addMember, addProject, addToken, addUser } from "./groups.ts";
-import { startFakeGitLab } from "./server.ts";
+import { optionsForVersion, startFakeGitLab } from "./server.ts";
 import { call } from "./test_util.ts";
 
 const SCOPES = ["create_runner", "manage_runner", "read_api"];
@@ -85,7 +85,7 @@ Deno.test("fake groups: a group access token is a bot member; /personal_access_t
     deepEqual(body.scopes, SCOPES);
     equal(body.expires_at, "2030-01-02");
     equal(gitlab.state.users.get(body.user_id)?.bot, true);
-    gitlab.setOptions({ gitlabVersion: "15.4.0" });
+    gitlab.setOptions(optionsForVersion("15.4"));
     equal((await call(gitlab, "GET", "/personal_access_tokens/self", { pat })).status, 404);
   } finally {
     await gitlab.close();
