@@ -450,7 +450,7 @@ Deno.test("instance runners with Admin Mode on: an administrator's token without
     equal(result.code, 4, result.stderr);
     match(
       result.stderr,
-      /lacks scopes this prefix needs; nothing was changed: `admin_mode` to list the instance's runners \(GET \/runners\/all\) while Admin Mode is on/,
+      /lacks scopes this prefix needs; nothing was changed: `admin_mode` to list the instance's runners \(GET \/runners\/all\) if Admin Mode is on/,
     );
     deepEqual(gitlab.mutations(), [], "nothing changed in GitLab");
     deepEqual(state(), runners, "every runner as it was");

@@ -109,10 +109,11 @@ export function adminModeError(url: string, error: unknown, info: TokenInfo | un
   return new MissingScopesError(
     url,
     [{
-      operation: "list the instance's runners (GET /runners/all) while Admin Mode is on",
+      operation: "list the instance's runners (GET /runners/all) if Admin Mode is on",
       anyOf: ["admin_mode"],
     }],
-    "instance runners need an administrator's token; when the instance has Admin Mode on " +
+    "instance runners need an administrator's token (an auditor's can list but not create, " +
+      "reset or delete runners, which sync also does); when the instance has Admin Mode on " +
       "(Admin > Settings > General > Sign-in restrictions), that token also needs the " +
       "admin_mode scope. If the token's user is no administrator, use group or project runners " +
       '(README, "Least privilege")',
