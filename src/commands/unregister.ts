@@ -1,8 +1,9 @@
 /**
  * `register-runner unregister --yes`: decommissions this host's instance. Deletes in GitLab the
  * runners register-runner can prove it owns — listed with this host's and instance's tags and an
- * owned description (with a personal access token), or, without one, the runners whose token the
- * local config (or journal) holds, verified and with an owned description — then writes
+ * owned description, or proven by a verified local token and not described as another host's or
+ * instance's (with a personal access token), or, without one, the runners whose token the local
+ * config (or journal) holds, verified and with an owned description — then writes
  * config.toml with the template's globals and no `[[runners]]`.
  *
  * Without `--yes` nothing is deleted or written: the report says what would be deleted.
@@ -17,8 +18,8 @@ import { removeOwnershipRecord } from "../runner_config/ownership_record.ts";
 import { withLock } from "../runner_config/lock.ts";
 import { assertRecordable, recordableOnce } from "../runner_config/recordable.ts";
 import { applyDeletion } from "../reconcile/apply.ts";
-import { isOwnedDescription } from "../desired/runners.ts";
-import type { LocalRunner, Observation, Site } from "../kernel/model.ts";
+import { describesOtherOwner, isOwnedDescription } from "../desired/runners.ts";
+import type { LocalRunner, Observation, ObservedRunner, Site } from "../kernel/model.ts";
 import type { Deletion } from "../reconcile/planner.ts";
 import { renderSiteConfig } from "./config_out.ts";
 import { ownerWarnings } from "./owner_warnings.ts";
@@ -119,9 +120,12 @@ async function run(
 }
 
 /**
- * The deletions register-runner can justify for one GitLab: every listed owned runner (with a
- * personal access token), else every local runner whose token verified and whose name is an
- * owned description. Local runners it cannot prove are reported, not deleted.
+ * The deletions register-runner can justify for one GitLab. With a personal access token: every
+ * runner GitLab lists with this host's and instance's tags and an owned description, and every
+ * runner a verified local token proves whose current description is not in register-runner's
+ * form for another host or instance (a copied config holds that host's tokens: see
+ * `describesOtherOwner`). Without one: every local runner whose token verified and whose name is
+ * an owned description. Everything else is named in a warning, never deleted.
  */
 export function provablyOwned(
   observation: Observation,
@@ -130,11 +134,30 @@ export function provablyOwned(
   instance: string,
 ): { deletions: Deletion[]; warnings: string[] } {
   const warnings: string[] = [];
+  const foreign = observation.foreign ?? new Map();
+  for (const [index, f] of foreign) {
+    const l = local.find((x) => x.index === index);
+    warnings.push(
+      `${l?.name ?? `runner #${index}`}${f.id === undefined ? "" : ` (#${f.id})`} is in the ` +
+        `local config, but the runner looks like host ${f.owner.hostname}'s instance ` +
+        `${f.owner.instance} ("${f.description}"; a config copied from there?); not deleted`,
+    );
+  }
   const valid = local.filter((l) =>
-    l.token !== undefined && observation.tokenChecks.get(l.index)?.status === "valid"
+    l.token !== undefined && observation.tokenChecks.get(l.index)?.status === "valid" &&
+    !foreign.has(l.index)
   );
   if (observation.owned !== undefined) {
-    const ids = new Set(observation.owned.map((o) => o.id));
+    const mine = (o: ObservedRunner) =>
+      !o.provenByToken || describesOtherOwner(o.description, hostname, instance) === undefined;
+    const owned = observation.owned.filter(mine);
+    const ids = new Set(owned.map((o) => o.id));
+    for (const o of observation.owned) {
+      if (mine(o)) continue;
+      warnings.push(
+        `runner #${o.id} ("${o.description}") is another host's or instance's; not deleted`,
+      );
+    }
     for (const l of valid) {
       const check = observation.tokenChecks.get(l.index);
       const id = check?.status === "valid" ? check.runnerId ?? l.id : l.id;
@@ -147,7 +170,7 @@ export function provablyOwned(
       }
     }
     return {
-      deletions: observation.owned.map((o) => ({
+      deletions: owned.map((o) => ({
         by: "id" as const,
         runnerId: o.id,
         description: o.description,

@@ -8,7 +8,8 @@
 
 import { InputError } from "../kernel/errors.ts";
 import { Problems } from "../inputs/problems.ts";
-import { problemOf } from "../inputs/site.ts";
+import { INSTANCE_NAME, problemOf } from "../inputs/site.ts";
+import { EXECUTOR_STEM } from "../inputs/executors.ts";
 import type { CpuFacts } from "./facts/cpu.ts";
 import type { DesiredRunner, ExecutorSpec, QuarantinedFile, Site } from "../kernel/model.ts";
 import {
@@ -219,6 +220,44 @@ export function isOwnedDescription(
     description.length > prefix.length + " Runner".length;
 }
 
+/** The host and instance a description names as its owner (see {@link describesOtherOwner}). */
+export interface DescribedOwner {
+  hostname: string;
+  instance: string;
+}
+
+/**
+ * The other host or instance `description` names, when it is in the form register-runner (or the
+ * Python tool) gives to runners — `"{host} {instance} {executor} Runner"` or
+ * `"{host} {instance} {executor} {file stem} Runner"` — and that owner is not this `hostname` and
+ * `instance`; undefined for this host's and instance's own descriptions and for anything else (a
+ * rename in the UI such as `"my runner"`).
+ *
+ * A runner so described belongs to the named host and instance even when a local token proves
+ * it: a config copied from there (a cloned VM image, `config.main.toml` copied for a new
+ * instance) holds that host's tokens. The executor word is any word (executor types gitlab-runner
+ * does not ship are allowed), so a foreign runner is recognised rather than adopted. Host names
+ * are taken as one word here; this host's own name may contain blanks ({@link isOwnedDescription}
+ * is asked first).
+ */
+export function describesOtherOwner(
+  description: string,
+  hostname: string,
+  instance: string,
+): DescribedOwner | undefined {
+  if (isOwnedDescription(description, hostname, instance)) return undefined;
+  const words = description.split(" ");
+  if (words.length !== 4 && words.length !== 5) return undefined;
+  if (words[words.length - 1] !== "Runner") return undefined;
+  const [host, inst, executor, stem] = words as [string, string, string, string | undefined];
+  if (host === "" || !INSTANCE_NAME.test(inst) || !/^[A-Za-z0-9][A-Za-z0-9+._-]*$/.test(executor)) {
+    return undefined;
+  }
+  if (words.length === 5 && !EXECUTOR_STEM.test(stem!)) return undefined;
+  if (host === hostname && inst === instance) return undefined;
+  return { hostname: host, instance: inst };
+}
+
 /**
  * The runners this host wants, one per executor file, sorted by file name.
  *
@@ -293,14 +332,17 @@ export interface DesiredOptions {
 
 /**
  * The executor type a quarantined file's runner had, read from its last good section's name
- * (`"{host} {instance} {type} {key} Runner"`, the form used when several files share a type);
- * undefined when no such name is among `names`.
+ * (`"{host} {instance} {type} {key} Runner"`, the form used when several files share a type), or
+ * from a description the ownership record gives that file (`recorded`: there the single form
+ * `"{host} {instance} {type} Runner"` counts too, as the record ties it to the file); undefined
+ * when no such name is known.
  */
 export function quarantinedType(
   key: string,
   names: readonly string[],
   hostname: string,
   instance: string,
+  recorded: readonly string[] = [],
 ): string | undefined {
   const prefix = ownedDescriptionPrefix(hostname, instance);
   const suffix = ` ${key} Runner`;
@@ -308,6 +350,11 @@ export function quarantinedType(
     if (!name.startsWith(prefix) || !name.endsWith(suffix)) continue;
     const type = name.slice(prefix.length, -suffix.length);
     if (type !== "" && !type.includes(" ")) return type;
+  }
+  for (const name of recorded) {
+    if (!isOwnedDescription(name, hostname, instance)) continue;
+    const words = name.slice(prefix.length, -" Runner".length).split(" ");
+    if (words.length === 1 || (words.length === 2 && words[1] === key)) return words[0];
   }
   return undefined;
 }

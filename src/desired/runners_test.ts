@@ -1,10 +1,12 @@
 import { deepEqual as assertEquals, ok, throws } from "node:assert/strict";
 import {
   asGitLabStoresIt,
+  describesOtherOwner,
   desiredRunners,
   executorTags,
   type HostFacts,
   isOwnedDescription,
+  quarantinedType,
 } from "./runners.ts";
 import { detectCpu } from "./facts/cpu.ts";
 import { InputErrors } from "../inputs/problems.ts";
@@ -180,4 +182,44 @@ Deno.test("tags: more than 50 is refused before any request, naming the file and
     );
     return true;
   });
+});
+
+Deno.test("describesOtherOwner: another host's or instance's register-runner form, nothing else", () => {
+  const other = (d: string) => describesOtherOwner(d, "node7", "main");
+  assertEquals(other("node8 main shell Runner"), { hostname: "node8", instance: "main" });
+  assertEquals(other("node7 gpu docker cuda Runner"), { hostname: "node7", instance: "gpu" });
+  assertEquals(other("node8 main my-executor Runner"), { hostname: "node8", instance: "main" });
+  for (
+    const d of [
+      "node7 main shell Runner", // ours
+      "node7 main shell ci Runner", // ours
+      "my runner", // a rename in the UI
+      "node8 main Runner",
+      "build box for team x Runner",
+      "node8 main shell runner",
+      "node8 main shell Runner ",
+      "node8 main shell Runner extra",
+    ]
+  ) {
+    assertEquals(other(d), undefined, d);
+  }
+  // This host's own name may have blanks; its descriptions are never another's.
+  assertEquals(describesOtherOwner("my host main shell Runner", "my host", "main"), undefined);
+});
+
+Deno.test("quarantinedType: from a section's per-file name, or the record's description (single form too)", () => {
+  assertEquals(quarantinedType("ci", ["node7 main shell ci Runner"], "node7", "main"), "shell");
+  assertEquals(quarantinedType("ci", ["node7 main shell Runner"], "node7", "main"), undefined);
+  assertEquals(
+    quarantinedType("ci", [], "node7", "main", ["node7 main shell Runner"]),
+    "shell",
+  );
+  assertEquals(
+    quarantinedType("ci", [], "node7", "main", ["node7 main docker ci Runner"]),
+    "docker",
+  );
+  assertEquals(
+    quarantinedType("ci", [], "node7", "main", ["node7 main docker gpu Runner"]),
+    undefined,
+  );
 });

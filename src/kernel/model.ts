@@ -296,6 +296,26 @@ export interface Observation {
   scope?: RunnerScope;
   /** Warnings about the access token (e.g. close to expiry), for the report. */
   warnings?: string[];
+  /**
+   * Local entries (config.toml index) whose token GitLab accepts but whose runner is another
+   * host's or instance's: its description (GitLab's current one, else the entry's name) is in
+   * register-runner's form for another host or instance (a config copied from there: a cloned VM
+   * image, a copied instance). Never adopted, renamed, retagged, reset or deleted; the entry
+   * leaves this config with a warning. Absent or empty normally.
+   */
+  foreign?: Map<number, ForeignRunner>;
+}
+
+/** A runner a local token leads to that belongs to another host or instance (see `foreign`). */
+export interface ForeignRunner {
+  /** GitLab's id: the one verify reported, else the one the config entry holds (if any). */
+  id?: number;
+  /** The description that names the other owner. */
+  description: string;
+  /** Where {@link description} comes from. */
+  from: "gitlab" | "config";
+  /** The host and instance it names. */
+  owner: { hostname: string; instance: string };
 }
 
 /**

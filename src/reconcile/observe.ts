@@ -17,13 +17,14 @@
  * @module
  */
 
-import { isOwnedDescription } from "../desired/runners.ts";
+import { describesOtherOwner, isOwnedDescription } from "../desired/runners.ts";
 import { isVariableReference } from "./planner.ts";
 import { GitLabApiError } from "../kernel/errors.ts";
 import type { GitLabClient, RunnerDetails, RunnerSummary } from "../gitlab/client.ts";
 import type { RunnerInfo } from "../gitlab/runner_info.ts";
 import type {
   ConfiguredScope,
+  ForeignRunner,
   LocalRunner,
   Observation,
   ObservedRunner,
@@ -110,7 +111,15 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
     ...(resolved.kind === "instance" ? {} : { scope: resolved }),
     ...(warning ? { warnings: [warning] } : {}),
   };
-  if (listed === undefined) return { clientKey: input.clientKey, tokenChecks: checked, ...about };
+  if (listed === undefined) {
+    const foreign = foreignByName(input, checked, new Set());
+    return {
+      clientKey: input.clientKey,
+      tokenChecks: checked,
+      ...about,
+      ...(foreign.size === 0 ? {} : { foreign }),
+    };
+  }
   const proven = await provenRunners(input, checked, listed, resolved);
   return {
     clientKey: input.clientKey,
@@ -119,38 +128,93 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
     ...(listed.otherTypes.size === 0 ? {} : { otherTypes: listed.otherTypes }),
     ...(proven.contradicted.length > 0 ? { listingContradicted: proven.contradicted } : {}),
     ...about,
+    ...(proven.foreign.size === 0 ? {} : { foreign: proven.foreign }),
   };
+}
+
+/** The local entries with a verified token (a variable reference is never verified). */
+function verifiedLocal(input: ObserveInput, checks: Map<number, TokenCheck>) {
+  return input.local.flatMap((l) => {
+    const check = checks.get(l.index);
+    return check?.status === "valid" ? [{ local: l, check }] : [];
+  });
+}
+
+/**
+ * Verified local entries named in register-runner's form for another host or instance (see
+ * `describesOtherOwner`), except those `settled` (their runner proven ours or foreign already):
+ * their section was written there, so their token is that host's. Used where GitLab cannot show
+ * the runner: no listing (no personal access token), or a GitLab too old to say whose a token is.
+ */
+function foreignByName(
+  input: ObserveInput,
+  checks: Map<number, TokenCheck>,
+  settled: ReadonlySet<number>,
+): Map<number, ForeignRunner> {
+  const out = new Map<number, ForeignRunner>();
+  for (const { local: l, check } of verifiedLocal(input, checks)) {
+    if (settled.has(l.index) || l.name === undefined) continue;
+    const owner = describesOtherOwner(l.name, input.hostname, input.instance);
+    if (owner === undefined) continue;
+    const id = check.runnerId ?? l.id;
+    out.set(l.index, {
+      ...(id === undefined ? {} : { id }),
+      description: l.name,
+      from: "config",
+      owner,
+    });
+  }
+  return out;
 }
 
 /**
  * The runners verified local tokens prove that the owned listing lacks, read by id (`GET
- * /runners/:id`, a read the local id usually started already): a token GitLab accepts is the
- * strongest proof of ownership there is, whatever the listing, the tags or the description say
- * now. Only the scope's own runners are adopted (`belongsToScope`: for instance runners
- * `runner_type` instance_type when GitLab sends it; for a group or project its type and that group
- * or project in the details): a runner of another type, group or project is never taken over
- * here, nor one whose details the token may not read (403, group and project scopes). A proven runner that matches the listing's
- * own filter (both tags, an owned description) and was still not listed means the listing
- * contradicts the tokens.
+ * /runners/:id`, a read the local id usually started already): a token GitLab accepts proves
+ * ownership whatever the listing, the tags or the description say now — with exceptions.
+ *
+ * - Only the scope's own runners are adopted (`belongsToScope`: for instance runners
+ *   `runner_type` instance_type when GitLab sends it; for a group or project its type and that
+ *   group or project in the details): a runner of another type, group or project is never taken
+ *   over here, nor one whose details the token may not read (403, group and project scopes).
+ * - A runner described (or, when GitLab shows a description in no register-runner form, whose
+ *   config entries are all named) as another host's or instance's is that host's: the config was
+ *   copied from there. It goes to `foreign`, never adopted.
+ *
+ * Which runner a token belongs to is verify's `runner_id` (GitLab 15.10+). Without it the config's
+ * `id` is only a hint (a hand-merged entry may hold another host's id): the runner it names is
+ * adopted only when it passes the listing's own ownership rule (both tags, an owned description).
+ * A proven runner that matches that rule and was still not listed means the listing contradicts
+ * the tokens.
  */
 async function provenRunners(
   input: ObserveInput,
   checks: Map<number, TokenCheck>,
   listing: Listing,
   scope: RunnerScope,
-): Promise<{ adopted: ObservedRunner[]; contradicted: number[] }> {
+): Promise<
+  { adopted: ObservedRunner[]; contradicted: number[]; foreign: Map<number, ForeignRunner> }
+> {
   const { hostname, instance } = input;
   const have = new Set(listing.owned.map((o) => o.id));
-  const ids = new Set<number>();
-  for (const l of input.local) {
-    const check = checks.get(l.index);
-    if (check?.status !== "valid") continue;
+  /** Runner id → the verified local entries leading to it, and whether verify said so. */
+  const ids = new Map<number, { locals: LocalRunner[]; byVerify: boolean }>();
+  const settled = new Set<number>();
+  for (const { local: l, check } of verifiedLocal(input, checks)) {
     const id = check.runnerId ?? l.id;
-    if (id !== undefined && !have.has(id)) ids.add(id);
+    if (id === undefined) continue;
+    if (have.has(id)) {
+      if (check.runnerId !== undefined) settled.add(l.index);
+      continue;
+    }
+    const entry = ids.get(id) ?? { locals: [], byVerify: false };
+    entry.locals.push(l);
+    entry.byVerify ||= check.runnerId !== undefined;
+    ids.set(id, entry);
   }
   const adopted: ObservedRunner[] = [];
   const contradicted: number[] = [];
-  for (const id of ids) {
+  const foreign = new Map<number, ForeignRunner>();
+  for (const [id, { locals, byVerify }] of ids) {
     let d: RunnerDetails;
     try {
       d = await listing.read(id);
@@ -163,12 +227,36 @@ async function provenRunners(
       throw error;
     }
     if (d.id !== id || !belongsToScope(d, scope)) continue;
-    adopted.push({ ...observed(d), provenByToken: true });
     const matchesFilter = d.tag_list.includes(hostname) && d.tag_list.includes(instance) &&
       isOwnedDescription(d.description, hostname, instance);
+    // Without verify's runner id the config's id proves nothing about whose runner this is.
+    if (!byVerify && !matchesFilter) continue;
+    const described = describesOtherOwner(d.description, hostname, instance);
+    const named = locals.map((l) =>
+      l.name === undefined ? undefined : describesOtherOwner(l.name, hostname, instance)
+    );
+    const owner = described ??
+      (isOwnedDescription(d.description, hostname, instance) || named.some((n) => !n)
+        ? undefined
+        : named[0]);
+    if (owner !== undefined) {
+      for (const l of locals) {
+        settled.add(l.index);
+        foreign.set(l.index, {
+          id,
+          description: described ? d.description : l.name!,
+          from: described ? "gitlab" : "config",
+          owner,
+        });
+      }
+      continue;
+    }
+    for (const l of locals) settled.add(l.index);
+    adopted.push({ ...observed(d), provenByToken: true });
     if (matchesFilter && !listing.listedIds.has(id)) contradicted.push(id);
   }
-  return { adopted, contradicted: contradicted.sort((a, b) => a - b) };
+  for (const [index, f] of foreignByName(input, checks, settled)) foreign.set(index, f);
+  return { adopted, contradicted: contradicted.sort((a, b) => a - b), foreign };
 }
 
 /** What {@link listOwned} found, and a details read that reuses the reads already made. */

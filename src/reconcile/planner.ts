@@ -140,10 +140,15 @@ function holdsReference(
 }
 
 /** Computes what to do with one GitLab. Pure and deterministic. */
-export function planClient(input: PlanInput): ClientPlan {
-  const { observation } = input;
+export function planClient(plain: PlanInput): ClientPlan {
+  const { observation } = plain;
+  const warnings = foreignWarnings(plain);
+  // A foreign entry's runner is another host's: its entry takes part in nothing below (never
+  // paired, kept, restored or deleted by token); the config loses it, the warning names it.
+  const input = observation.foreign === undefined || observation.foreign.size === 0
+    ? plain
+    : { ...plain, local: plain.local.filter((l) => !observation.foreign!.has(l.index)) };
   const ownership = ownershipOf(input);
-  const warnings: string[] = [];
   const ctx: PlanContext = {
     input,
     ownership,
@@ -159,6 +164,26 @@ export function planClient(input: PlanInput): ClientPlan {
     ...planned,
     warnings: [...new Set([...warnings, ...planned.warnings])],
   };
+}
+
+/** One warning per local entry whose runner is another host's or instance's (`foreign`). */
+function foreignWarnings(input: PlanInput): string[] {
+  const out: string[] = [];
+  for (const [index, f] of input.observation.foreign ?? []) {
+    const l = input.local.find((x) => x.index === index);
+    const name = l?.name ?? `config.toml runner #${index}`;
+    const whose = `host ${f.owner.hostname}'s instance ${f.owner.instance}`;
+    const said = f.from === "gitlab"
+      ? `GitLab describes it as "${f.description}"`
+      : `its config section is named so`;
+    out.push(
+      `${name}${f.id === undefined ? "" : ` (#${f.id})`}: GitLab accepts its token, but the ` +
+        `runner looks like ${whose} (${said}): a config copied from there (a cloned VM image or ` +
+        "a copied instance?); dropped from this config, NOT changed or deleted in GitLab; this " +
+        "host registers its own runner. Delete that runner in GitLab only if no host uses it",
+    );
+  }
+  return out;
 }
 
 /** True when the plan would change nothing in GitLab. */
@@ -558,8 +583,8 @@ function stepWithListing(
 
 /**
  * Whether a verified local token is the token of runner `o`. Proven when verify returned `o`'s id,
- * or (old GitLab without ids in verify) when the local id, the patched token or a unique
- * description says so.
+ * or (old GitLab without ids in verify) when the local id (of an owned runner), the patched token
+ * or a unique description says so.
  */
 function tokenBelongsTo(
   local: LocalRunner,
@@ -568,7 +593,9 @@ function tokenBelongsTo(
   owned: ObservedRunner[],
 ): boolean {
   if (check.runnerId !== undefined) return check.runnerId === o.id;
-  if (local.id !== undefined) return local.id === o.id;
+  // The config's id counts only for a runner this host owns: a hand-merged entry may hold the id
+  // of another host's runner, which proves nothing about whose token this is.
+  if (local.id !== undefined && owned.some((r) => r.id === local.id)) return local.id === o.id;
   if (o.token) return o.token.equals(local.token?.token);
   return owned.filter((r) => r.description === o.description).length === 1;
 }

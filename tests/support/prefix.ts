@@ -86,6 +86,31 @@ export class Prefix {
     return prefix;
   }
 
+  /**
+   * The same prefix directory seen as another service instance (its files are this prefix's:
+   * {@link cleanup} of either removes both).
+   */
+  forInstance(instance: string): Prefix {
+    return new Prefix(this.dir, instance);
+  }
+
+  /**
+   * Copies every file and directory of this prefix into `to` (modes 0600 and 0700): a cloned VM
+   * image's `/etc/gitlab-runner`.
+   */
+  async copyInto(to: Prefix, relative = ""): Promise<void> {
+    for await (const e of Deno.readDir(join(this.dir, relative))) {
+      const r = join(relative, e.name);
+      if (e.isDirectory) {
+        await Deno.mkdir(join(to.dir, r), { recursive: true, mode: 0o700 });
+        await this.copyInto(to, r);
+      } else if (e.isFile) {
+        await Deno.copyFile(join(this.dir, r), join(to.dir, r));
+        await Deno.chmod(join(to.dir, r), 0o600);
+      }
+    }
+  }
+
   /** `{instance}/`. */
   get executorDir(): string {
     return join(this.dir, this.instance);
