@@ -10,7 +10,7 @@
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { runCli } from "./support/cli.ts";
 import { expectOk, sectionsOf, withSetup } from "./support/e2e.ts";
-import type { FakeGitLab, FakeRunner } from "./support/fake_gitlab/server.ts";
+import { type FakeGitLab, type FakeRunner, startFakeGitLab } from "./support/fake_gitlab/server.ts";
 import { Prefix } from "./support/prefix.ts";
 
 const shellFile = (url: string, extra = "") => `url = "${url}"\nexecutor = "shell"\n${extra}`;
@@ -252,6 +252,112 @@ for (const version of ["15.9", "14.0"]) {
       expectOk(await runCli(prefix, ["unregister", "--yes"]), gitlab);
       deepEqual(gitlab.runners().map((r) => r.id), [other.id]);
       notEqual(other.id, mine.id);
+    });
+  });
+}
+
+// --- D4: one GitLab under two urls without ids to prove it -----------------------------------
+
+const dockerFile = (url: string) =>
+  `url = "${url}"\nexecutor = "docker"\n[docker]\nimage = "alpine:3"\n`;
+
+/** One GitLab as `gitlab.url` and an alias, both in the template; shell.toml uses the first. */
+async function twoUrls(gitlab: FakeGitLab, prefix: Prefix, dockerOnAlias: boolean) {
+  const alias = gitlab.addAlias();
+  const pat = gitlab.tokens.adminPat;
+  await prefix.writeTemplate([
+    { url: gitlab.url, personal_access_token: pat },
+    { url: alias, personal_access_token: pat },
+  ]);
+  await prefix.writeExecutor("shell", shellFile(gitlab.url));
+  if (dockerOnAlias) await prefix.writeExecutor("docker", dockerFile(alias));
+  return alias;
+}
+
+for (const dockerOnAlias of [true, false]) {
+  Deno.test(`one GitLab under two urls (${dockerOnAlias ? "both with" : "one without"} executor files), config.toml lost: no url deletes the other's runners`, async () => {
+    await withSetup({}, async (gitlab, prefix) => {
+      // The runners exist (an earlier run with one url per file), the config is lost.
+      const alias = await twoUrls(gitlab, prefix, dockerOnAlias);
+      gitlab.addRunner({
+        description: "node7 main shell Runner",
+        tag_list: ["node7", "main", "shell"],
+      });
+      if (dockerOnAlias) {
+        gitlab.addRunner({
+          description: "node7 main docker Runner",
+          tag_list: ["node7", "main", "docker"],
+        });
+      }
+      const ids = gitlab.runners().map((r) => r.id);
+      const result = await runCli(prefix);
+      expectOk(result, gitlab);
+      deepEqual(gitlab.runners().map((r) => r.id), ids, "nothing deleted");
+      equal(gitlab.mutations().filter((m) => m.method === "DELETE").length, 0);
+      const url = (u: string) => u.replace(/[.]/g, "\\.");
+      match(
+        result.stderr,
+        new RegExp(
+          `node7 main shell Runner \\(#${ids[0]}\\) at ${url(alias)}: NOT deleted .*${
+            url(gitlab.url)
+          }.* may be the same GitLab`,
+        ),
+      );
+    });
+  });
+}
+
+for (const record of [true, false]) {
+  Deno.test(`one GitLab under two urls, config entries without ids (record ${record ? "kept" : "absent"}): refused (exit 3), nothing deleted`, async () => {
+    await withSetup({}, async (gitlab, prefix) => {
+      await twoUrls(gitlab, prefix, true);
+      // An empty GitLab: the first run registers one runner per url and deletes nothing.
+      expectOk(await runCli(prefix), gitlab);
+      const ids = gitlab.runners().map((r) => r.id);
+      equal(ids.length, 2);
+      // Entries without ids (the Python tool's, or written by hand).
+      const text = (await prefix.readOutput())!.replace(/^\s*id = \d+\n/gm, "");
+      await prefix.writeFile("config.main.toml", text);
+      // Without a record only verify's runner id says which runner each token is.
+      if (!record) await Deno.remove(`${prefix.dir}/${RECORD}`);
+      const result = await runCli(prefix);
+      equal(result.code, 3, result.stderr);
+      match(result.stderr, /reach the same GitLab/);
+      deepEqual(gitlab.runners().map((r) => r.id), ids, "nothing deleted");
+      equal(gitlab.mutations().filter((m) => m.method === "DELETE").length, 0);
+    });
+  });
+}
+
+for (const proof of ["the record", "its config entry", "nothing"]) {
+  Deno.test(`two distinct GitLabs, a file moved from one to the other, proven by ${proof}: ${proof === "nothing" ? "the old runner is kept and named" : "the old runner is deleted"}`, async () => {
+    await withSetup({}, async (first, prefix) => {
+      const second = await startFakeGitLab({});
+      try {
+        await prefix.writeTemplate([
+          { url: first.url, personal_access_token: first.tokens.adminPat },
+          { url: second.url, personal_access_token: second.tokens.adminPat },
+        ]);
+        await prefix.writeExecutor("shell", shellFile(second.url));
+        await prefix.writeExecutor("docker", dockerFile(first.url));
+        expectOk(await runCli(prefix), first);
+        const old = first.runners()[0]!;
+        equal(old.description, "node7 main docker Runner");
+        await prefix.writeExecutor("docker", dockerFile(second.url));
+        if (proof !== "the record") await Deno.remove(`${prefix.dir}/${RECORD}`);
+        if (proof === "nothing") await Deno.remove(prefix.outputFile);
+        const result = await runCli(prefix);
+        expectOk(result, first);
+        equal(second.runners().length, 2, "docker.toml got its runner on the second GitLab");
+        if (proof === "nothing") {
+          ok(first.runner(old.id), "no proof it is the first url's: kept");
+          match(result.stderr, /may be the same GitLab/);
+        } else {
+          equal(first.runner(old.id), undefined, "the first url's own runner is deleted");
+        }
+      } finally {
+        await second.close();
+      }
     });
   });
 }

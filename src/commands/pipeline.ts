@@ -46,7 +46,8 @@ import type {
 import { observeClient } from "../reconcile/observe.ts";
 import { located } from "./report.ts";
 import { planWithQuarantine, type QuarantinePlan } from "../reconcile/quarantine.ts";
-import type { ClientPlan } from "../reconcile/planner.ts";
+import { spareOtherUrls } from "../reconcile/other_urls.ts";
+import { type ClientPlan, isVariableReference } from "../reconcile/planner.ts";
 
 /** Options shared by the commands that read the prefix and talk to GitLab. */
 export interface PipelineOptions {
@@ -320,7 +321,8 @@ export interface ObservedClient {
  * afterwards. Results are in `site.clients` order; failures are returned, not thrown. `clocks`,
  * when given, gets how far each GitLab's clock (client key) is ahead of this host's, as its
  * replies' `Date` headers said (failed runs included, if any reply came). The observations'
- * warnings (about the access tokens) are logged and appended to `warnings`.
+ * warnings (about the access tokens) are logged and appended to `warnings`. `onObserved`, when
+ * given, hears each GitLab's observation as soon as it is made (`undefined` when it failed).
  */
 export function observeEachClient<T>(
   site: Site,
@@ -329,9 +331,23 @@ export function observeEachClient<T>(
   work: (observed: ObservedClient) => Promise<T>,
   clocks?: Map<string, ClockOffset>,
   warnings: string[] = [],
+  onObserved?: (clientKey: string, observation: Observation | undefined) => void,
 ): Promise<PromiseSettledResult<T>[]> {
   const deadline = options.env.clock.monotonic() + options.timeoutMs;
   return Promise.allSettled(site.clients.map(async (client) => {
+    let heard = false;
+    const hear = (o: Observation | undefined) => {
+      if (!heard) onObserved?.(client.key, o);
+      heard = true;
+    };
+    try {
+      return await observeOne(client, hear);
+    } finally {
+      hear(undefined); // failed before observing, or while observing
+    }
+  }));
+
+  async function observeOne(client: ClientConfig, hear: (o: Observation) => void): Promise<T> {
     const local = localOf(client, state.localRunners);
     const api = openClient(client, options.env, {
       secrets: local.flatMap((l) => (l.token ? [l.token.token] : [])),
@@ -352,6 +368,7 @@ export function observeEachClient<T>(
         scope: client.scope,
         now: options.env.clock.now(),
       });
+      hear(observation);
       for (const w of observation.warnings ?? []) {
         options.env.logger.warn(w);
         warnings.push(w);
@@ -362,7 +379,7 @@ export function observeEachClient<T>(
       if (clocks && offset !== undefined) clocks.set(client.key, offset);
       api.close();
     }
-  }));
+  }
 }
 
 /** One GitLab observed and planned, handed to the command's per-client work. */
@@ -395,13 +412,21 @@ export function planEachClient<T>(
     files: state.quarantined.map((q) => q.file),
     names: state.quarantined.flatMap((q) => q.names),
   };
+  // Each GitLab's observation, for the other GitLabs' same-GitLab check (verify's runner ids).
+  const observed = new Map<string, Promise<Observation | undefined>>();
+  const settle = new Map<string, (o: Observation | undefined) => void>();
+  for (const c of site.clients) {
+    observed.set(c.key, new Promise((resolve) => settle.set(c.key, resolve)));
+  }
+  const onObserved = (key: string, o: Observation | undefined) => settle.get(key)?.(o);
   return observeEachClient(
     site,
     state,
     options,
     async ({ client, api, local, observation }) => {
       const desired = state.desired.filter((d) => d.clientKey === client.key);
-      const plan = planWithQuarantine({
+      const record = state.record?.filter((r) => r.clientKey === client.key);
+      const planned = planWithQuarantine({
         desired,
         local,
         observation,
@@ -409,15 +434,27 @@ export function planEachClient<T>(
           personalAccessToken: client.personalAccessToken !== undefined,
           registrationToken: client.registrationToken !== undefined,
         },
-        ...(state.record === undefined
-          ? {}
-          : { record: state.record.filter((r) => r.clientKey === client.key) }),
+        ...(record === undefined ? {} : { record }),
       }, quarantine);
       const others = site.clients.filter((c) => c !== client).map((c) => ({
         client: c,
         local: localOf(c, state.localRunners),
+        record: state.record?.filter((r) => r.clientKey === c.key) ?? [],
+        observation: observed.get(c.key)!,
       }));
-      await refuseSameGitLab({ client, api, plan }, others);
+      await refuseSameGitLab({ client, api, plan: planned }, others);
+      const plan = spareOtherUrls(planned, {
+        url: client.url,
+        wantedElsewhere: wantedElsewhere(site, state.desired, client),
+        provenHere: new Set([
+          ...(record ?? []).map((r) => r.id),
+          ...local.flatMap((l) => {
+            const check = observation.tokenChecks.get(l.index);
+            const id = check?.status === "valid" ? check.runnerId ?? l.id : undefined;
+            return id === undefined ? [] : [id];
+          }),
+        ]),
+      });
       for (const w of plan.warnings) options.env.logger.warn(w);
       return await work({
         client,
@@ -430,7 +467,25 @@ export function planEachClient<T>(
     },
     clocks,
     warnings,
+    onObserved,
   );
+}
+
+/** The descriptions executor files of the other urls want (see `spareOtherUrls`). */
+function wantedElsewhere(
+  site: Site,
+  desired: readonly DesiredRunner[],
+  client: ClientConfig,
+): Map<string, { key: string; url: string }> {
+  const out = new Map<string, { key: string; url: string }>();
+  for (const d of desired) {
+    if (d.clientKey === client.key) continue;
+    const url = site.clients.find((c) => c.key === d.clientKey)?.url ?? d.clientKey;
+    for (const description of [d.description, ...d.formerDescriptions]) {
+      if (!out.has(description)) out.set(description, { key: d.key, url });
+    }
+  }
+  return out;
 }
 
 /**
@@ -439,25 +494,42 @@ export function planEachClient<T>(
  * the other's runners as its own and would delete them as "no executor file", every other run.
  * Before any deletion by id of runner X at url A, a runner X in the local config under another url
  * B has its token verified at A (one extra request, only in this suspicious case: ids of distinct
- * GitLabs coincide often). Accepted there: one GitLab, refused with exit 3 naming both urls,
- * before anything is changed at A (B refuses likewise on its side).
+ * GitLabs coincide often). B's entry is taken to be runner X when its `id` says so, when B's
+ * verify reported X for its token, or when the ownership record holds X under B for that entry's
+ * name. Accepted there: one GitLab, refused with exit 3 naming both urls, before anything is
+ * changed at A (B refuses likewise on its side). Without such an entry (config.toml lost) no token
+ * can prove it; `spareOtherUrls` then keeps the runners another url's files want.
  */
 async function refuseSameGitLab(
   a: { client: ClientConfig; api: GitLabClient; plan: ClientPlan },
-  others: { client: ClientConfig; local: LocalRunner[] }[],
+  others: {
+    client: ClientConfig;
+    local: LocalRunner[];
+    record: RunnerRecord[];
+    observation: Promise<Observation | undefined>;
+  }[],
 ): Promise<void> {
   const ids = new Set(a.plan.deletions.flatMap((d) => (d.by === "id" ? [d.runnerId] : [])));
   if (ids.size === 0) return;
   for (const b of others) {
+    const observation = await b.observation;
     for (const l of b.local) {
-      if (!l.token || l.id === undefined || !ids.has(l.id)) continue;
+      if (!l.token || isVariableReference(l.token)) continue;
+      const check = observation?.tokenChecks.get(l.index);
+      const hints = [
+        l.id,
+        check?.status === "valid" ? check.runnerId : undefined,
+        ...b.record.filter((r) => r.description === l.name).map((r) => r.id),
+      ];
+      const id = hints.find((h): h is number => h !== undefined && ids.has(h));
+      if (id === undefined) continue;
       const there = await a.api.verifyRunner(l.token.token, undefined);
-      if (there.status !== "valid" || (there.runnerId !== undefined && there.runnerId !== l.id)) {
+      if (there.status !== "valid" || (there.runnerId !== undefined && there.runnerId !== id)) {
         continue;
       }
       throw new InputError(
         `client_configs urls ${a.client.url} and ${b.client.url} reach the same GitLab: ` +
-          `runner #${l.id}, whose token config.toml holds for ${b.client.url}, is also accepted ` +
+          `runner #${id}, whose token config.toml holds for ${b.client.url}, is also accepted ` +
           `by ${a.client.url}, which would delete it as not wanted; nothing was deleted`,
         {
           where: a.client.source,
