@@ -361,3 +361,51 @@ for (const proof of ["the record", "its config entry", "nothing"]) {
     });
   });
 }
+
+// --- D5: a quarantined file keeps its runner through the ownership record --------------------
+
+/** The `[[runners]]` section named `name` in config text, as written. */
+function sectionText(text: string | undefined, name: string): string | undefined {
+  const parts = (text ?? "").split(/^(?=\[\[runners\]\])/m);
+  return parts.find((p) => p.includes(`name = "${name}"`));
+}
+
+for (const key of ["ci", "shell"]) {
+  Deno.test(`a quarantined ${key}.toml with the single-form name keeps its runner when build.toml (same type) is added`, async () => {
+    await withSetup({}, async (gitlab, prefix) => {
+      await template(gitlab, prefix);
+      await prefix.writeExecutor(key, shellFile(gitlab.url, 'builds_dir = "/old"\n'));
+      expectOk(await runCli(prefix), gitlab);
+      const runner = gitlab.runners()[0]!;
+      const before = shape(runner);
+      const section = sectionText(await prefix.readOutput(), "node7 main shell Runner");
+      ok(section?.includes('builds_dir = "/old"'));
+
+      await prefix.writeExecutor(key, shellFile(gitlab.url) + "this is = = broken\n");
+      await prefix.writeExecutor("build", shellFile(gitlab.url, 'builds_dir = "/new"\n'));
+      const broken = await runCli(prefix);
+      expectOk(broken, gitlab);
+      deepEqual(shape(gitlab.runner(runner.id)), before, `${key}.toml's runner is untouched`);
+      ok(!/MOVE/.test(broken.stdout + broken.stderr), "no move of a quarantined file's runner");
+      const text = await prefix.readOutput();
+      equal(
+        sectionText(text, "node7 main shell Runner"),
+        section,
+        "its section is kept byte for byte",
+      );
+      const build = gitlab.runners().find((r) => r.id !== runner.id);
+      equal(build?.description, "node7 main shell build Runner", "build.toml gets its own runner");
+
+      await prefix.writeExecutor(key, shellFile(gitlab.url, 'builds_dir = "/old"\n'));
+      const fixed = await runCli(prefix);
+      expectOk(fixed, gitlab);
+      equal(gitlab.runner(runner.id)?.token, before.token, "its token is not reset");
+      equal(gitlab.runner(runner.id)?.description, `node7 main shell ${key} Runner`);
+      deepEqual(gitlab.runners().map((r) => r.id).sort(), [runner.id, build!.id].sort());
+      equal(
+        gitlab.mutations().filter((m) => m.path.includes("reset_authentication_token")).length,
+        0,
+      );
+    });
+  });
+}

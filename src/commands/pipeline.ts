@@ -238,16 +238,35 @@ export async function readPlanningState(
 ): Promise<PlanningState> {
   const state = await readLocalState(site, options, loadConfig);
   const localNames = state.localRunners.flatMap((l) => (l.name === undefined ? [] : [l.name]));
+  const recordedFor = (key: string) => (state.record ?? []).filter((r) => r.key === key);
+  const typeOf = (key: string) =>
+    quarantinedType(
+      key,
+      localNames,
+      options.env.hostname,
+      site.instance,
+      recordedFor(key).map((r) => r.description),
+    );
   const quarantined = loaded.map((q): QuarantinedFile => {
-    const type = quarantinedType(q.key, localNames, options.env.hostname, site.instance);
+    const type = typeOf(q.key);
     const name = `${options.env.hostname} ${site.instance} ${type} ${q.key} Runner`;
     return { ...q, names: type === undefined ? [] : [name] };
   });
   const types = loaded.flatMap((q) => {
-    const type = quarantinedType(q.key, localNames, options.env.hostname, site.instance);
+    const type = typeOf(q.key);
     return type === undefined ? [] : [type];
   });
   const desired = await readDesired(site, options, warnings, { types, quarantined });
+  // The record says which runner each quarantined file has, whatever its description now.
+  for (const [i, q] of quarantined.entries()) {
+    const recorded = recordedFor(q.key);
+    if (recorded.length === 0) continue;
+    quarantined[i] = {
+      ...q,
+      names: [...new Set([...q.names, ...recorded.map((r) => r.description)])],
+      recorded: recorded.map((r) => ({ clientKey: r.clientKey, id: r.id })),
+    };
+  }
   if (quarantined.length > 0 && desired.length === 0) throw quarantineError(quarantined);
   quarantined.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const q of quarantined) {
@@ -408,10 +427,14 @@ export function planEachClient<T>(
   clocks?: Map<string, ClockOffset>,
   warnings: string[] = [],
 ): Promise<PromiseSettledResult<T>[]> {
-  const quarantine = {
+  const quarantineOf = (clientKey: string) => ({
     files: state.quarantined.map((q) => q.file),
     names: state.quarantined.flatMap((q) => q.names),
-  };
+    keys: state.quarantined.map((q) => q.key),
+    ids: state.quarantined.flatMap((q) =>
+      (q.recorded ?? []).filter((r) => r.clientKey === clientKey).map((r) => r.id)
+    ),
+  });
   // Each GitLab's observation, for the other GitLabs' same-GitLab check (verify's runner ids).
   const observed = new Map<string, Promise<Observation | undefined>>();
   const settle = new Map<string, (o: Observation | undefined) => void>();
@@ -435,7 +458,7 @@ export function planEachClient<T>(
           registrationToken: client.registrationToken !== undefined,
         },
         ...(record === undefined ? {} : { record }),
-      }, quarantine);
+      }, quarantineOf(client.key));
       const others = site.clients.filter((c) => c !== client).map((c) => ({
         client: c,
         local: localOf(c, state.localRunners),

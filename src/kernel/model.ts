@@ -144,6 +144,12 @@ export interface QuarantinedFile {
    * from the name of its last good section); empty when unknown.
    */
   names: string[];
+  /**
+   * Its runners as the ownership record holds them (one per GitLab): found by id first, whatever
+   * their description, and reserved for this file while it is quarantined. Absent or empty
+   * without a record.
+   */
+  recorded?: { clientKey: string; id: number }[];
 }
 
 /** Everything loaded from the prefix: the desired state's inputs. */

@@ -104,6 +104,11 @@ export interface PlanInput {
    * when the host has none (upgraded from the Python tool or an older register-runner).
    */
   record?: RunnerRecord[];
+  /**
+   * Stems of executor files that exist but are not planned this run (quarantined): the runners
+   * the record gives them stay reserved for them, as for any existing file.
+   */
+  reservedKeys?: readonly string[];
 }
 
 /**
@@ -215,7 +220,11 @@ function ownershipOf(input: PlanInput): Ownership {
     idOf.set(r.key, r.id);
     keyOf.set(r.id, r.key);
   }
-  return { idOf, keyOf, files: new Set(input.desired.map((d) => d.key)) };
+  return {
+    idOf,
+    keyOf,
+    files: new Set([...input.desired.map((d) => d.key), ...input.reservedKeys ?? []]),
+  };
 }
 
 /** True when runner `id` is recorded for an existing executor file other than `key`. */
@@ -367,7 +376,10 @@ function planWithListing(
   }
   const claimed = new Set([...matches.values()].map((o) => o.id));
   const wanted = new Set(desired.flatMap((d) => [d.description, ...d.formerDescriptions]));
-  const unclaimed = owned.filter((o) => !claimed.has(o.id)).map((o): Deletion => ({
+  // A runner the record gives to a file that exists but is not planned (quarantined) is its.
+  const reserved = new Set(ctx.input.reservedKeys ?? []);
+  const keptFor = (o: ObservedRunner) => reserved.has(ctx.ownership.keyOf.get(o.id) ?? "");
+  const unclaimed = owned.filter((o) => !claimed.has(o.id) && !keptFor(o)).map((o): Deletion => ({
     by: "id",
     runnerId: o.id,
     description: o.description,

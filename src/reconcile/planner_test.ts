@@ -380,6 +380,41 @@ Deno.test("a runner recorded for a file that is gone moves only with a MOVE warn
   deepEqual(plan.warnings.filter((w) => w.startsWith("MOVE:")).length, 1);
 });
 
+Deno.test("a runner recorded for a file that exists but is not planned (quarantined) stays reserved", () => {
+  const owned = [observed(5, "node7 main shell Runner", ["node7", "main", "shell"])];
+  const input = {
+    desired: [shellFile("build")],
+    local: [],
+    observation: observation(owned, []),
+    credentials: PAT,
+    record: [{ clientKey: URL_KEY, key: "ci", id: 5, description: "node7 main shell Runner" }],
+  };
+  // Without the reservation build.toml would take ci.toml's runner over (a MOVE).
+  deepEqual(summary(planClient(input)).steps, [["build", "restore", "reset"]]);
+  const plan = planClient({ ...input, reservedKeys: ["ci"] });
+  deepEqual(summary(plan), { steps: [["build", "register", undefined]], deletions: [] });
+  deepEqual(plan.warnings.filter((w) => w.startsWith("MOVE:")), []);
+});
+
+Deno.test("a local entry whose runner is another host's takes part in nothing, with a warning", () => {
+  const plan = planClient({
+    desired: [desired("shell", "node7 main shell Runner")],
+    local: [local(0, "node8 main shell Runner", "glrt-a", 5)],
+    observation: {
+      ...observation([], [[0, { status: "valid", runnerId: 5 }]]),
+      foreign: new Map([[0, {
+        id: 5,
+        description: "node8 main shell Runner",
+        from: "gitlab" as const,
+        owner: { hostname: "node8", instance: "main" },
+      }]]),
+    },
+    credentials: PAT,
+  });
+  deepEqual(summary(plan), { steps: [["shell", "register", undefined]], deletions: [] });
+  deepEqual(plan.warnings.length, 1);
+});
+
 Deno.test("a listing that contradicts a verified token holds registrations and deletions", () => {
   const owned = [
     observed(5, "node7 main shell a Runner", ["node7", "main", "shell"], { provenByToken: true }),

@@ -1,7 +1,7 @@
 /**
  * Planning around quarantined executor files (see `QuarantinedFile` in `kernel/model.ts`): their
  * runners are kept as they are. A local section or GitLab runner named like a quarantined file's
- * runner is taken out of planning (no healthy file can claim it, nothing updates or deletes it),
+ * runner, or holding the id the ownership record gives that file, is taken out of planning (no healthy file can claim it, nothing updates or deletes it),
  * and while any file is quarantined no runner is deleted as "no executor file": it may be the
  * runner of a broken file whose name cannot be read. Pure.
  *
@@ -33,6 +33,10 @@ export interface QuarantineInput {
   files: readonly string[];
   /** Descriptions their runners carry, when known. */
   names: readonly string[];
+  /** Their file stems: the ownership record's runners of these files stay reserved for them. */
+  keys?: readonly string[];
+  /** The ids the ownership record gives them in this GitLab: held whatever their names. */
+  ids?: readonly number[];
 }
 
 /** {@link planClient} with the runners of quarantined files held. */
@@ -42,13 +46,19 @@ export function planWithQuarantine(input: PlanInput, quarantine: QuarantineInput
     quarantine.files.length === 1 ? "is" : "are"
   } quarantined`;
   const names = new Set(quarantine.names);
-  const theirs = (l: LocalRunner) => l.name !== undefined && names.has(l.name);
+  const recorded = new Set(quarantine.ids ?? []);
+  const theirs = (l: LocalRunner) =>
+    (l.name !== undefined && names.has(l.name)) || (l.id !== undefined && recorded.has(l.id));
   const heldLocal = input.local.filter(theirs);
-  const heldIds = new Set(heldLocal.flatMap((l) => (l.id === undefined ? [] : [l.id])));
+  const heldIds = new Set([
+    ...recorded,
+    ...heldLocal.flatMap((l) => (l.id === undefined ? [] : [l.id])),
+  ]);
   const owned = input.observation.owned;
   const heldOwned = owned?.filter((o) => heldIds.has(o.id) || names.has(o.description)) ?? [];
   const plan = planClient({
     ...input,
+    ...(quarantine.keys === undefined ? {} : { reservedKeys: quarantine.keys }),
     local: input.local.filter((l) => !theirs(l)),
     observation: {
       ...input.observation,
