@@ -150,21 +150,25 @@ Deno.test("GitLab down: one summary line per GitLab at the default level, the at
     await writeSite(gitlab, prefix, ["shell", "cpu"]);
     equal((await runCli(prefix)).code, 0);
     gitlab.addFault({ kind: "status", status: 503, times: Infinity });
-    const result = await runCli(prefix);
+    // 503 is a throttle: retried for as long as --timeout allows (issue 14), so a short one.
+    const result = await runCli(prefix, ["--timeout", "5"]);
     equal(result.code, 0, result.stderr);
     const lines = result.stderr.split("\n").filter((l) => l !== "");
+    // One line: the outage summary says how long GitLab throttled, no separate throttle warning.
     equal(lines.length, 1, result.stderr);
     match(
       lines[0]!,
       new RegExp(
-        `^warn: ${gitlab.url} unreachable after \\d+ attempts over \\d+\\.\\d s \\(HTTP 503\\); ` +
+        `^warn: ${gitlab.url} unreachable after \\d+ attempts over \\d+\\.\\d s \\(HTTP 503; ` +
+          "throttled \\d+ times, requests held back \\d+\\.\\d s\\); .*" +
           "kept the last good config for 2 runner\\(s\\)",
       ),
     );
     const attempts = Number(/after (\d+) attempts/.exec(lines[0]!)![1]);
     ok(attempts >= 5, `every request's attempts are counted: ${attempts}`);
+    equal(Number(/throttled (\d+) times/.exec(lines[0]!)![1]), attempts, "each was a 503");
 
-    const verbose = await runCli(prefix, ["--verbose"]);
+    const verbose = await runCli(prefix, ["--verbose", "--timeout", "5"]);
     equal(verbose.code, 0, verbose.stderr);
     match(verbose.stderr, /^debug: GitLab .* 503: .*; retrying in /m);
     match(verbose.stderr, /^warn: .* unreachable after \d+ attempts/m);

@@ -22,7 +22,7 @@ import { readGitLabRunnerVersion, type RunnerBinary } from "../desired/facts/git
 import { type RunnerInfo, runnerInfo } from "../gitlab/runner_info.ts";
 import type { RuntimeEnv } from "../kernel/env.ts";
 import { GitLabUnreachableError, InputError } from "../kernel/errors.ts";
-import { type GitLabClient, openClient } from "../gitlab/client.ts";
+import { type GitLabClient, openClient, type ThrottleStats } from "../gitlab/client.ts";
 import { type ClockOffset, skewWarning } from "../gitlab/server_time.ts";
 import { gatherHostFacts } from "../desired/host_facts.ts";
 import {
@@ -341,7 +341,10 @@ export interface ObservedClient {
  * when given, gets how far each GitLab's clock (client key) is ahead of this host's, as its
  * replies' `Date` headers said (failed runs included, if any reply came). The observations'
  * warnings (about the access tokens) are logged and appended to `warnings`. `onObserved`, when
- * given, hears each GitLab's observation as soon as it is made (`undefined` when it failed).
+ * given, hears each GitLab's observation as soon as it is made (`undefined` when it failed). A
+ * GitLab that throttled (429, 503) gets a warning too, saying how often and how long — unless it
+ * was given up on (unreachable): then the outage summary on the error says it, throttle time
+ * included.
  */
 export function observeEachClient<T>(
   site: Site,
@@ -368,6 +371,7 @@ export function observeEachClient<T>(
 
   async function observeOne(client: ClientConfig, hear: (o: Observation) => void): Promise<T> {
     const local = localOf(client, state.localRunners);
+    let gaveUp = false;
     const api = openClient(client, options.env, {
       secrets: local.flatMap((l) => (l.token ? [l.token.token] : [])),
       concurrency: options.concurrency,
@@ -393,10 +397,19 @@ export function observeEachClient<T>(
         warnings.push(w);
       }
       return await work({ client, api, local, observation });
+    } catch (error) {
+      // Given up on: the error's outage summary carries the throttle time (one line, not two).
+      if (error instanceof GitLabUnreachableError && error.outage?.throttled) gaveUp = true;
+      throw error;
     } finally {
       const offset = api.clockOffset();
       if (clocks && offset !== undefined) clocks.set(client.key, offset);
       api.close();
+      const throttled = gaveUp ? undefined : throttleWarning(client.url, api.throttleStats());
+      if (throttled !== undefined) {
+        options.env.logger.warn(throttled);
+        warnings.push(throttled);
+      }
     }
   }
 }
@@ -509,6 +522,15 @@ function wantedElsewhere(
     }
   }
   return out;
+}
+
+/** What a throttled GitLab cost this run; undefined when it never throttled. */
+export function throttleWarning(url: string, stats: ThrottleStats): string | undefined {
+  if (stats.replies === 0) return undefined;
+  const s = Math.round(stats.waitedMs / 100) / 10;
+  return `GitLab ${url} throttled this run: ${stats.replies} repl${
+    stats.replies === 1 ? "y" : "ies"
+  } 429 or 503, requests held back for ${s} s in all (Retry-After honoured, with jitter)`;
 }
 
 /**

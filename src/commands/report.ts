@@ -10,6 +10,7 @@ import {
   ExitCode,
   GitLabApiError,
   type GitLabUnreachableError,
+  type OutageSummary,
   RegisterRunnerError,
 } from "../kernel/errors.ts";
 import type { LogFields } from "../kernel/env.ts";
@@ -127,8 +128,17 @@ export function unreachableWarning(
     ? error.message
     : `${url} unreachable after ${o.attempts} attempt${o.attempts === 1 ? "" : "s"} over ${
       (o.ms / 1000).toFixed(1)
-    } s (${o.reason})${stopped}`;
+    } s (${o.reason}${throttledPart(o)})${stopped}`;
   return `${what}; kept the last good config for ${kept} runner(s) (--strict fails instead)`;
+}
+
+/** `; throttled N times, requests held back T s` when GitLab throttled (429, 503); else empty. */
+function throttledPart(o: OutageSummary): string {
+  if (!o.throttled) return "";
+  const { replies, waitedMs } = o.throttled;
+  return `; throttled ${replies} time${replies === 1 ? "" : "s"}, requests held back ${
+    (waitedMs / 1000).toFixed(1)
+  } s`;
 }
 
 /** A thrown value as a log record (message and fields) for `--log-format json`. */

@@ -11,7 +11,13 @@ import type { RunnerStep } from "../reconcile/planner.ts";
 import type { QuarantinePlan } from "../reconcile/quarantine.ts";
 import { planDocument, syncDocument } from "./documents.ts";
 import type { PlanReport } from "./plan.ts";
-import { formatError, formatPlanReport, formatSyncReport, located } from "./report.ts";
+import {
+  formatError,
+  formatPlanReport,
+  formatSyncReport,
+  located,
+  unreachableWarning,
+} from "./report.ts";
 import type { SyncReport } from "./sync.ts";
 
 const URL_A = "https://gitlab.example.com";
@@ -398,5 +404,22 @@ Deno.test("formatError: every line has the level prefix; the place not named is 
     formatError(new Error("boom")),
     "error: internal error: boom\n" +
       "error:   This is a bug in register-runner; please report it with the output of --verbose.",
+  );
+});
+
+Deno.test("unreachableWarning: one line, with the throttle's replies and time when GitLab throttled", () => {
+  const error = unreachable();
+  error.outage = { attempts: 12, ms: 30_000, reason: "HTTP 429" };
+  equal(
+    unreachableWarning(URL_B, error, 2),
+    `${URL_B} unreachable after 12 attempts over 30.0 s (HTTP 429); GET /runners/all: timed out; ` +
+      "kept the last good config for 2 runner(s) (--strict fails instead)",
+  );
+  error.outage = { ...error.outage, throttled: { replies: 12, waitedMs: 28_400 } };
+  equal(
+    unreachableWarning(URL_B, error, 2),
+    `${URL_B} unreachable after 12 attempts over 30.0 s (HTTP 429; throttled 12 times, requests ` +
+      "held back 28.4 s); GET /runners/all: timed out; kept the last good config for 2 runner(s) " +
+      "(--strict fails instead)",
   );
 });

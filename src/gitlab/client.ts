@@ -33,6 +33,7 @@ import {
 import { listAllPages, type Page } from "./paginate.ts";
 import { type Reply, Requester, type RequestSpec } from "./request.ts";
 import { type ClockOffset, isoSecondsOf, serverNow } from "./server_time.ts";
+import type { ThrottleStats } from "./retry.ts";
 import type {
   CreateRunnerParams,
   DeleteResult,
@@ -65,6 +66,7 @@ export type {
   IssuedToken,
   RunnerDetails,
   RunnerSummary,
+  ThrottleStats,
   UpdateRunnerAttrs,
 };
 
@@ -509,6 +511,11 @@ export class GitLabClient implements Disposable {
    */
   #obtainedAt(reply: Reply): string {
     return isoSecondsOf(reply.serverDate ?? this.serverNow());
+  }
+
+  /** How often this GitLab throttled (429, 503) and how long requests were held back for it. */
+  throttleStats(): ThrottleStats {
+    return this.#req.throttleStats();
   }
 
   /** Releases the connections. */

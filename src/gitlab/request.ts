@@ -5,6 +5,11 @@
  * typed errors with hints, redaction of every secret, and one debug log line per attempt (and
  * per retry wait); a GitLab that cannot be reached is summed up by {@link OutageLog} instead.
  *
+ * A throttled GitLab (429, 503) is retried for as long as the deadline allows, not a number of
+ * times: every request to it waits what GitLab asked for plus jitter ({@link ThrottleGate}), and
+ * the pool's concurrency halves on each such reply and grows back on successes ({@link Pool}).
+ * Other failures (refused connections, 502, 504, timeouts) still give up after `maxAttempts`.
+ *
  * @module
  */
 
@@ -14,6 +19,7 @@ import {
   GitLabApiError,
   GitLabUnreachableError,
   InputError,
+  type OutageSummary,
   type RequestFacts,
 } from "../kernel/errors.ts";
 import { redact, type Secret } from "../kernel/secret.ts";
@@ -23,8 +29,14 @@ import { gitlabMessageOf, isInsufficientScope, OutcomeUnknownError } from "./err
 import { describe, isConnectFailure, isTlsFailure } from "./net_errors.ts";
 import { OutageLog } from "./outage.ts";
 import { Pool } from "./pool.ts";
-import { DEFAULT_BACKOFF, retryWait } from "./retry.ts";
 import { type ClockOffset, serverDateOf } from "./server_time.ts";
+import {
+  DEFAULT_BACKOFF,
+  retryWait,
+  ThrottleGate,
+  type ThrottleStats,
+  type ThrottleWait,
+} from "./retry.ts";
 
 /** HTTP methods the client uses. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
@@ -93,6 +105,11 @@ export interface RequesterOptions {
   /** Requests in flight at once. Default 8. */
   concurrency?: number | undefined;
   /**
+   * Requests in flight at first (slow start, see {@link Pool}); default
+   * {@link INITIAL_CONCURRENCY}.
+   */
+  initialConcurrency?: number | undefined;
+  /**
    * Per-attempt timeout. Default: a third of the time left until `deadline` when the requester is
    * created, at most {@link MAX_ATTEMPT_TIMEOUT_MS} — so one hung connection leaves time to retry.
    */
@@ -102,7 +119,10 @@ export interface RequesterOptions {
    * flight is aborted (a hard bound on the whole run, queueing for the pool included).
    */
   deadline?: number | undefined;
-  /** Attempts per request, the first included. Default 5. */
+  /**
+   * Attempts per request, the first included, for failures other than 429 and 503 (and for those
+   * too when there is no `deadline`). Default 5.
+   */
   maxAttempts?: number | undefined;
   /** The fetch client (connection pool, CA certificates); default: fetch's own. */
   httpClient?: Deno.HttpClient | undefined;
@@ -120,13 +140,29 @@ export interface RequesterOptions {
 
 type Attempt =
   | { kind: "reply"; status: number; headers: Headers; text: string }
-  | { kind: "failure"; reason: string; sent: boolean; tls: boolean; oversized?: boolean };
+  | {
+    kind: "failure";
+    reason: string;
+    sent: boolean;
+    tls: boolean;
+    oversized?: boolean;
+    /** Never sent: the deadline passed while it waited for a slot or a throttle's wait. */
+    expired?: boolean;
+  };
 
 /**
  * The largest reply body read by default: 8 MiB, hundreds of times a full page of 100 runners.
  * A longer reply is cut off while it streams in (never buffered whole) and fails the attempt.
  */
 export const MAX_REPLY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Requests in flight at first; the pool then grows by one per success (slow start) up to
+ * `concurrency`. Measured with `deno task bench:fleet` (100 hosts at once, 20 req/s): starting
+ * with 3 or 4 a restart storm opens with 280–380 wasted 429s and ends at about the minimum
+ * request count in 429s; with 2 it ends at about 0.8 of it.
+ */
+export const INITIAL_CONCURRENCY = 2;
 
 /** The longest a single attempt may take by default. */
 export const MAX_ATTEMPT_TIMEOUT_MS = 20_000;
@@ -158,6 +194,7 @@ export class Requester {
   #clockOffset: ClockOffset | undefined;
   readonly #outage: OutageLog;
   readonly #tokenSources: NonNullable<ClientConfig["tokenSources"]>;
+  readonly #gate: ThrottleGate;
 
   /** Creates a requester; nothing is sent until {@link send}. */
   constructor(options: RequesterOptions) {
@@ -166,7 +203,11 @@ export class Requester {
     this.#pat = options.pat;
     for (const s of options.secrets ?? []) this.#secrets.add(s);
     this.#env = options.env;
-    this.#pool = new Pool(options.concurrency ?? 8);
+    const concurrency = options.concurrency ?? 8;
+    this.#pool = new Pool(
+      concurrency,
+      options.initialConcurrency ?? INITIAL_CONCURRENCY,
+    );
     this.#deadline = options.deadline ?? Infinity;
     this.#timeoutMs = options.requestTimeoutMs ??
       defaultAttemptTimeout(this.#deadline - this.#env.clock.monotonic());
@@ -176,6 +217,17 @@ export class Requester {
     this.#maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
     this.#outage = new OutageLog(() => this.#now());
     this.#tokenSources = options.tokenSources ?? {};
+    this.#gate = new ThrottleGate({
+      now: () => this.#now(),
+      wallNow: () => this.#env.clock.now().getTime(),
+      sleep: (ms) => this.#env.clock.sleep(ms),
+      random: () => this.#env.random(),
+    });
+  }
+
+  /** How often this GitLab throttled (429, 503) and how long requests were held back for it. */
+  throttleStats(): ThrottleStats {
+    return this.#gate.stats();
   }
 
   /** Remembers a secret (e.g. a token GitLab just issued) so that later messages redact it too. */
@@ -236,9 +288,16 @@ export class Requester {
     try {
       return await this.#send(spec);
     } catch (error) {
-      if (error instanceof GitLabUnreachableError) error.outage ??= this.#outage.summary();
+      if (error instanceof GitLabUnreachableError) error.outage ??= this.#outageSummary();
       throw error;
     }
+  }
+
+  /** The failed attempts so far, with the time a throttle held requests back, if it did. */
+  #outageSummary(): OutageSummary | undefined {
+    const summary = this.#outage.summary();
+    const throttled = this.#gate.stats();
+    return summary === undefined || throttled.replies === 0 ? summary : { ...summary, throttled };
   }
 
   async #send(spec: RequestSpec): Promise<Reply> {
@@ -256,6 +315,10 @@ export class Requester {
     const init = this.#init(spec);
     let lastStatus: number | undefined;
     let lastReason = "";
+    // Failures that count against maxAttempts: all of them without a deadline, else all but
+    // 429 and 503, which are retried for as long as the deadline allows.
+    let counted = 0;
+    const budgeted = Number.isFinite(this.#deadline);
     for (let attempt = 1;; attempt++) {
       const remaining = this.#deadline - this.#now();
       if (remaining <= 0) {
@@ -266,22 +329,37 @@ export class Requester {
       }
       const started = performance.now();
       const startedAt = this.#now();
-      // The time left is measured again once the pool lets the attempt start: waiting for a free
-      // slot counts against the deadline too.
-      const result = await this.#pool.run(() =>
-        this.#attempt(
+      let throttle: ThrottleWait | undefined;
+      const result = await this.#pool.run(async (): Promise<Attempt> => {
+        // A throttled GitLab holds every request back; the time left (waiting for a free slot
+        // counts against the deadline too) is measured once the attempt may start.
+        await this.#gate.open(this.#deadline);
+        const outcome = await this.#attempt(
           url,
           init,
           Math.min(this.#timeoutMs, this.#deadline - this.#now()),
           spec.idempotent ? this.#http : this.#oneShot,
-        )
-      );
+        );
+        // Close the gate before this slot goes to the next request, so that none slips through.
+        if (outcome.kind === "reply" && NOT_ACTED.has(outcome.status)) {
+          throttle = this.#hold(outcome.status, outcome.headers);
+        }
+        return outcome;
+      });
       const ms = Math.round(performance.now() - started);
       const shown = result.kind === "reply" ? String(result.status) : `failed (${result.reason})`;
       this.#env.logger.debug(
         clean(`${spec.method} ${logPath} ${shown} ${ms}ms attempt ${attempt}/${this.#maxAttempts}`),
         { gitlab: this.#baseUrl },
       );
+      if (result.kind === "failure" && result.expired) {
+        // Held back (pool or throttle) until the deadline: not a failure of GitLab's, so not
+        // counted as an attempt; the last real failure, if any, is the one to report.
+        const after = attempt === 1
+          ? "before it was sent"
+          : `after ${attempt - 1} attempt(s); last: ${lastReason}`;
+        throw new GitLabUnreachableError(facts, clean(`the deadline passed ${after}`), lastStatus);
+      }
       this.#outage.record(
         result.kind === "reply" ? result : { reason: clean(result.reason) },
         startedAt,
@@ -296,6 +374,9 @@ export class Requester {
           this.#clockOffset = serverDate.getTime() - this.#env.clock.now().getTime();
         }
         if ((status >= 200 && status < 300) || spec.accept?.includes(status)) {
+          this.#gate.passed();
+          // Concurrency grows back only once the throttle's streak has worn off.
+          if (this.#gate.streak === 0) this.#pool.grow();
           return { status, headers, text, requestId, attempts: attempt, serverDate };
         }
         lastStatus = status;
@@ -330,7 +411,14 @@ export class Requester {
         retryable = true;
       }
       if (!retryable) throw new GitLabUnreachableError(facts, `answered ${lastReason}`, lastStatus);
-      if (attempt >= this.#maxAttempts) {
+      const isThrottle = throttle !== undefined && lastStatus !== undefined;
+      if (!isThrottle || !budgeted) counted += 1;
+      if (throttle !== undefined && lastStatus !== undefined) {
+        const spent = counted >= this.#maxAttempts;
+        this.#throttled(spec, facts, lastStatus, throttle, lastReason, attempt, spent);
+        continue;
+      }
+      if (counted >= this.#maxAttempts) {
         throw new GitLabUnreachableError(
           facts,
           `gave up after ${attempt} attempts; last: ${lastReason}`,
@@ -341,7 +429,7 @@ export class Requester {
       const wait = retryWait(
         lastStatus,
         headers,
-        attempt,
+        counted,
         this.#env.clock.now().getTime(), // an HTTP date in Retry-After is wall-clock time
         () => this.#env.random(),
         DEFAULT_BACKOFF,
@@ -379,6 +467,75 @@ export class Requester {
     }
   }
 
+  /**
+   * A 429 or 503 came: cuts the pool and holds every request to this GitLab back for what it
+   * asked plus jitter — the jitter never taking more than half of what is left after GitLab's own
+   * wait, so the attempt after it still has time. Nothing is held when what GitLab asked alone is
+   * past the deadline ({@link #throttled} then gives up).
+   */
+  #hold(status: number, headers: Headers): ThrottleWait {
+    this.#pool.cut();
+    const wait = this.#gate.plan(status, headers);
+    const left = this.#deadline - this.#now();
+    if (wait.requestedMs > 0 && wait.requestedMs >= left) {
+      // Counted as a throttle reply, holding nothing back.
+      this.#gate.hold({ ...wait, ms: 0 });
+      return wait;
+    }
+    const ms = Math.min(
+      wait.ms,
+      wait.requestedMs + Math.min(wait.jitterMs, (left - wait.requestedMs) / 2),
+    );
+    const held = { ...wait, ms };
+    this.#gate.hold(held);
+    return held;
+  }
+
+  /**
+   * After a 429 or 503 (held by {@link #hold}): logs the wait, or throws when what GitLab asked
+   * alone is past the deadline (degrading at once instead of burning the budget) or when
+   * `attemptsSpent` (only without a deadline do 429 and 503 count against `maxAttempts`).
+   */
+  #throttled(
+    spec: RequestSpec,
+    facts: RequestFacts,
+    status: number,
+    wait: ThrottleWait,
+    lastReason: string,
+    attempt: number,
+    attemptsSpent: boolean,
+  ): void {
+    const left = this.#deadline - this.#now();
+    const asked = wait.source === "retry-after" ? "Retry-After" : "RateLimit-Reset";
+    if (wait.requestedMs > 0 && wait.requestedMs >= left) {
+      throw new GitLabUnreachableError(
+        facts,
+        `GitLab asks to retry in ${seconds(wait.requestedMs)} (${asked}), more than the ${
+          seconds(left)
+        } left of --timeout; last: ${lastReason}`,
+        status,
+      );
+    }
+    if (attemptsSpent) {
+      throw new GitLabUnreachableError(
+        facts,
+        `gave up after ${attempt} attempts; last: ${lastReason}`,
+        status,
+      );
+    }
+    this.#env.logger.debug(
+      `GitLab ${this.#baseUrl} ${spec.method} ${spec.path}: ${lastReason}; retrying in ${
+        seconds(wait.ms)
+      }`,
+      {
+        attempt,
+        wait: wait.source,
+        throttled: Math.ceil(wait.streak),
+        concurrency: this.#pool.limit,
+      },
+    );
+  }
+
   #now(): number {
     return this.#env.clock.monotonic();
   }
@@ -410,7 +567,7 @@ export class Requester {
   ): Promise<Attempt> {
     if (timeoutMs <= 0) {
       const reason = "the deadline passed while waiting for a free connection";
-      return { kind: "failure", reason, sent: false, tls: false };
+      return { kind: "failure", reason, sent: false, tls: false, expired: true };
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);

@@ -113,8 +113,10 @@ Deno.test("send retries 502, 503, 504 and 429 with full-jitter exponential backo
   ));
   const reply = await t.req.send(GET);
   assertEquals([reply.status, reply.attempts], [200, 5]);
-  // random() = 0.5: half of 1 s, 2 s, 4 s, 8 s.
-  assertEquals(t.env.clock.sleeps, [500, 1000, 2000, 4000]);
+  // random() = 0.5. Without a deadline every failure counts: 502 and 504 back off by their count
+  // (half of 1 s, then of 4 s); 503 and 429 are throttles, jittered by their streak (half of 1 s,
+  // then of 2 s).
+  assertEquals(t.env.clock.sleeps, [500, 500, 2000, 1000]);
   // One debug line per attempt and per wait; nothing at the default level (GitLab answered).
   assertEquals(t.env.logger.lines.filter((l) => /retrying in/.test(l.message)).length, 4);
   assertEquals(t.env.logger.lines.filter((l) => l.level !== "debug").length, 0);
@@ -132,7 +134,8 @@ Deno.test("429 honours Retry-After (seconds, then an HTTP date), then RateLimit-
     { env },
   );
   assertEquals((await t.req.send(GET)).status, 200);
-  assertEquals(env.clock.sleeps, [7000, 30_000, 12_000]);
+  // Each plus the jitter of a streak of 1, 2, 3 (random 0.5); the HTTP date has whole seconds.
+  assertEquals(env.clock.sleeps, [7500, 29_500 + 1000, 12_000 + 2000]);
 });
 
 Deno.test("a single wait is capped at 60 s", async () => {
@@ -161,7 +164,10 @@ Deno.test("never waits past the deadline: fails at once with the last status", a
   });
   const error = await failure(t.req.send(GET), GitLabUnreachableError);
   assertEquals([error.lastStatus, t.server.requests.length, env.clock.sleeps], [429, 1, []]);
-  match(error.message, /more than the 10 s left of --timeout/);
+  match(
+    error.message,
+    /asks to retry in 30 s \(Retry-After\), more than the 10 s left of --timeout/,
+  );
 });
 
 Deno.test("a deadline already passed sends nothing", async () => {
@@ -448,4 +454,122 @@ Deno.test("default per-attempt timeout: a third of the budget, at most 20 s", as
   const reply = await t.req.send(GET);
   assertEquals([reply.attempts, t.server.requests.length], [2, 2]);
   ok(performance.now() - started < 1400, "did not wait for the hung reply");
+});
+
+Deno.test("with a deadline, 429 and 503 are retried for as long as it allows, not maxAttempts times", async () => {
+  const env = testEnv();
+  const throttled = () => text(429, "Retry later\n", { "retry-after": "1" });
+  await using t = setup(
+    sequence(...Array.from({ length: 9 }, (_, i) => i % 3 === 2 ? () => text(503, "") : throttled)),
+    { env, maxAttempts: 3, deadline: env.clock.now().getTime() + 600_000 },
+  );
+  const reply = await t.req.send(CREATE);
+  assertEquals([reply.status, reply.attempts, t.server.requests.length], [200, 10, 10]);
+  const stats = t.req.throttleStats();
+  assertEquals(stats.replies, 9);
+  assertEquals(stats.waitedMs, env.clock.sleeps.reduce((a, b) => a + b, 0));
+});
+
+Deno.test("with a deadline, a refused connection still gives up after maxAttempts (degrades as fast as before)", async () => {
+  const port = closedPort();
+  const env = testEnv();
+  const http = Deno.createHttpClient({});
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const req = new Requester({
+      url,
+      apiBase: `${url}/api/v4`,
+      pat: PAT,
+      env,
+      httpClient: http,
+      maxAttempts: 5,
+      deadline: env.clock.now().getTime() + 600_000,
+    });
+    const error = await failure(req.send(GET), GitLabUnreachableError);
+    match(error.message, /gave up after 5 attempts/);
+    // random 0.5: half of 1, 2, 4, 8 s, as before.
+    assertEquals(env.clock.sleeps, [500, 1000, 2000, 4000]);
+  } finally {
+    http.close();
+  }
+});
+
+Deno.test("after a 429 no other request to that GitLab starts before the wait ends", async () => {
+  const env = testEnv();
+  const arrivals: number[] = [];
+  await using t = setup((_req, n) => {
+    arrivals.push(env.clock.now().getTime());
+    return n === 1 ? text(429, "Retry later\n", { "retry-after": "5" }) : json(200, []);
+  }, { env, concurrency: 1, deadline: env.clock.now().getTime() + 600_000 });
+  const start = env.clock.now().getTime();
+  await Promise.all([t.req.send(GET), t.req.send({ ...GET, path: "/runners/1" })]);
+  // The second request was queued behind the first; it must wait out the 5 s (plus jitter).
+  assertEquals(arrivals.length, 3);
+  ok(arrivals[1]! - start >= 5000, `second request after ${arrivals[1]! - start} ms`);
+  assertEquals(t.req.throttleStats().replies, 1);
+});
+
+Deno.test("a GitLab throttling until the deadline: the outage summary counts the 429s and the time held back, the last reason is GitLab's", async () => {
+  const env = testEnv();
+  await using t = setup(() => text(429, "Retry later\n", { "retry-after": "1" }), {
+    env,
+    deadline: env.clock.monotonic() + 10_000,
+  });
+  const [a, b] = await Promise.allSettled([t.req.send(GET), t.req.send({ ...GET, path: "/x" })]);
+  const error = a.status === "rejected" ? a.reason : undefined;
+  ok(error instanceof GitLabUnreachableError, String(error));
+  ok(b.status === "rejected" && b.reason instanceof GitLabUnreachableError);
+  for (const e of [error, b.reason as GitLabUnreachableError]) {
+    match(e.message, /; last: 429: Retry later$/);
+  }
+  // The summary is taken when the first request gives up; the other may send one more.
+  const sent = t.server.requests.length;
+  const o = error.outage!;
+  ok(o.attempts >= sent - 1 && o.attempts <= sent, `${o.attempts} of ${sent}`);
+  // Every 429 is a throttle reply, the last one (asking past the deadline, so not waited) too.
+  for (const e of [error, b.reason as GitLabUnreachableError]) {
+    assertEquals([e.outage?.reason, e.outage?.throttled?.replies], [
+      "HTTP 429",
+      e.outage?.attempts,
+    ]);
+  }
+  ok(o.throttled!.waitedMs > 0 && o.throttled!.waitedMs <= 10_000, `${o.throttled!.waitedMs}`);
+});
+
+Deno.test("refused connections: the outage summary has no throttle part", async () => {
+  const port = closedPort();
+  const env = testEnv();
+  const http = Deno.createHttpClient({});
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const req = new Requester({
+      url,
+      apiBase: `${url}/api/v4`,
+      pat: PAT,
+      env,
+      httpClient: http,
+      deadline: env.clock.monotonic() + 600_000,
+    });
+    const error = await failure(req.send(GET), GitLabUnreachableError);
+    assertEquals([error.outage?.attempts, error.outage?.throttled], [5, undefined]);
+  } finally {
+    http.close();
+  }
+});
+
+Deno.test("a request queued until the deadline was never sent: not counted as an attempt, nor its reason", async () => {
+  const env = testEnv();
+  const deadline = env.clock.monotonic() + 10_000;
+  await using t = setup(async (_req, n) => {
+    // The first reply comes back after the deadline; the second request waited for its slot.
+    if (n === 1) await env.clock.sleep(12_000);
+    return text(503, "unavailable");
+  }, { env, concurrency: 1, deadline });
+  const [a, b] = await Promise.allSettled([t.req.send(GET), t.req.send({ ...GET, path: "/x" })]);
+  ok(a.status === "rejected" && b.status === "rejected");
+  match(a.reason.message, /the deadline passed after 1 attempt\(s\); last: 503: unavailable$/);
+  match(b.reason.message, /the deadline passed before it was sent$/);
+  assertEquals(t.server.requests.length, 1);
+  assertEquals((b.reason as GitLabUnreachableError).outage?.attempts, 1);
+  assertEquals((b.reason as GitLabUnreachableError).outage?.reason, "HTTP 503");
 });

@@ -92,3 +92,177 @@ export function retryWait(
   const ms = cap(backoffMs(attempt, random, policy));
   return { ms, requestedMs: ms, source: "backoff" };
 }
+
+/** What a {@link ThrottleGate} has seen so far. */
+export interface ThrottleStats {
+  /** 429 and 503 replies. */
+  replies: number;
+  /** Time during which requests were held back for them (overlapping waits counted once), ms. */
+  waitedMs: number;
+}
+
+/** How a {@link ThrottleGate} reads time and chance. */
+export interface ThrottleGateOptions {
+  /** The clock deadlines are kept on, in ms. */
+  now: () => number;
+  /** The wall clock, in epoch ms (an HTTP date or a Unix time in a header is wall-clock time). */
+  wallNow: () => number;
+  /** Resolves after `ms`. */
+  sleep: (ms: number) => Promise<void>;
+  /** A random number in [0, 1). */
+  random: () => number;
+  policy?: ThrottlePolicy;
+}
+
+/** Tunables of the waits after 429 and 503. */
+export interface ThrottlePolicy {
+  /** The jitter's first ceiling; doubles with each 429 or 503 in a row. */
+  baseMs: number;
+  /** The jitter's largest ceiling. */
+  maxJitterMs: number;
+  /** Largest single wait, whatever the server asks for (only matters without a deadline). */
+  maxWaitMs: number;
+}
+
+/** 1 s, 2 s, 4 s, then 8 s of jitter on top of what GitLab asks for. */
+export const DEFAULT_THROTTLE: ThrottlePolicy = {
+  baseMs: 1000,
+  maxJitterMs: 8000,
+  maxWaitMs: 60_000,
+};
+
+/** What GitLab asked to wait: `Retry-After` (429, 503), else `RateLimit-Reset` (429); uncapped. */
+export function askedWait(
+  status: number,
+  headers: Headers,
+  nowMs: number,
+): { ms: number; source: "retry-after" | "ratelimit-reset" } | undefined {
+  const after = parseRetryAfter(headers.get("retry-after"), nowMs);
+  if (after !== undefined) return { ms: after, source: "retry-after" };
+  if (status !== 429) return undefined;
+  const reset = parseRateLimitReset(headers.get("ratelimit-reset"), nowMs);
+  return reset === undefined ? undefined : { ms: reset, source: "ratelimit-reset" };
+}
+
+/**
+ * How long GitLab needs to serve the requests its throttle counted in the current window
+ * (`RateLimit-Observed`) at the rate it advertises (`RateLimit-Limit`, per 60 s as
+ * `lib/gitlab/rack_attack.rb` scales it), in ms; 0 when either header is missing.
+ */
+export function crowdMs(headers: Headers): number {
+  const observed = Number(headers.get("ratelimit-observed") ?? "");
+  const limit = Number(headers.get("ratelimit-limit") ?? "");
+  if (!(observed > 0) || !(limit > 0)) return 0;
+  return Math.round((observed / limit) * 60_000);
+}
+
+/** A wait a {@link ThrottleGate} set after a 429 or 503. */
+export interface ThrottleWait {
+  /** The whole wait from now, ms. */
+  ms: number;
+  /** What GitLab asked for (`Retry-After`, else `RateLimit-Reset`), or 0 when it asked nothing. */
+  requestedMs: number;
+  /** The random share added on top (full jitter). */
+  jitterMs: number;
+  /** 429s and 503s in a row, this one included. */
+  streak: number;
+  source: RetryWait["source"];
+}
+
+/**
+ * One GitLab's throttle, shared by every request to it: a throttle counts a user's (or an
+ * address's) requests, not one request's attempts, so after a 429 no request to that GitLab
+ * starts before the wait ends.
+ *
+ * The wait is what GitLab asked for (`Retry-After`, else `RateLimit-Reset`) plus full jitter: a
+ * uniformly random share of a ceiling that doubles with every 429 or 503 in a row (`baseMs`,
+ * 2×, 4×… up to `maxJitterMs`), so that hosts throttled together do not come back together. A
+ * success shortens the streak by half a step rather than ending it: a fleet that just got through
+ * once is still crowded, and a streak that fell as fast as it rose would settle where every
+ * success costs one 429.
+ */
+export class ThrottleGate {
+  readonly #o: Required<ThrottleGateOptions>;
+  #notBefore = -Infinity;
+  #streak = 0;
+  #replies = 0;
+  #waitedMs = 0;
+
+  /** Creates an open gate. */
+  constructor(options: ThrottleGateOptions) {
+    this.#o = { policy: DEFAULT_THROTTLE, ...options };
+  }
+
+  /** When the next request may start, on `now`'s clock (`-Infinity`: at once). */
+  get notBefore(): number {
+    return this.#notBefore;
+  }
+
+  /** 429s and 503s in a row, less half a step per success since. */
+  get streak(): number {
+    return this.#streak;
+  }
+
+  /** The replies and the time held back so far. */
+  stats(): ThrottleStats {
+    return { replies: this.#replies, waitedMs: this.#waitedMs };
+  }
+
+  /**
+   * The wait after a 429 or 503 with `headers`, without setting it: `requestedMs` is what GitLab
+   * asked for (uncapped), so a caller can give up when that alone is past its deadline.
+   *
+   * The jitter's ceiling is `baseMs` doubled per 429 or 503 in a row, or — when GitLab's
+   * `RateLimit-Observed` and `RateLimit-Limit` say the window was more crowded than that — the
+   * time GitLab needs to serve the requests already counted in it at its advertised rate; at most
+   * `maxJitterMs`.
+   */
+  plan(status: number, headers: Headers | undefined): ThrottleWait {
+    const { policy, random } = this.#o;
+    const streak = this.#streak + 1;
+    const asked = headers ? askedWait(status, headers, this.#o.wallNow()) : undefined;
+    const requestedMs = asked?.ms ?? 0;
+    const crowd = headers ? crowdMs(headers) : 0;
+    const ceiling = Math.min(
+      policy.maxJitterMs,
+      Math.max(policy.baseMs * 2 ** Math.min(streak - 1, 30), crowd),
+    );
+    const jitterMs = Math.floor(Math.min(Math.max(random(), 0), 1) * ceiling);
+    return {
+      ms: Math.min(requestedMs + jitterMs, policy.maxWaitMs),
+      requestedMs,
+      jitterMs,
+      streak,
+      source: asked?.source ?? "backoff",
+    };
+  }
+
+  /** Holds every request back for `wait` (from {@link plan}, possibly shortened) from now. */
+  hold(wait: ThrottleWait): void {
+    this.#streak = wait.streak;
+    this.#replies += 1;
+    const now = this.#o.now();
+    const until = now + Math.max(0, wait.ms);
+    if (until > this.#notBefore) {
+      this.#waitedMs += until - Math.max(now, this.#notBefore);
+      this.#notBefore = until;
+    }
+  }
+
+  /** A request got through: the streak shortens by half a step (two successes undo one 429). */
+  passed(): void {
+    this.#streak = Math.max(0, this.#streak - 0.5);
+  }
+
+  /**
+   * Resolves once the gate is open (at once when it is; it may be pushed back meanwhile), or at
+   * `until` at the latest.
+   */
+  async open(until = Infinity): Promise<void> {
+    for (;;) {
+      const left = Math.min(this.#notBefore, until) - this.#o.now();
+      if (!(left > 0)) return;
+      await this.#o.sleep(left);
+    }
+  }
+}

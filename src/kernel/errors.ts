@@ -132,6 +132,11 @@ export interface OutageSummary {
   ms: number;
   /** The last failure: `HTTP 503`, or the network error. */
   reason: string;
+  /**
+   * When GitLab throttled (429, 503): how many such replies, and how long every request to it
+   * was held back for them (overlapping waits counted once), ms.
+   */
+  throttled?: { replies: number; waitedMs: number };
 }
 
 /**

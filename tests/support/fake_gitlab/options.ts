@@ -7,6 +7,7 @@
 
 import type { Fault } from "./faults.ts";
 import { DEFAULT_VERSION, optionsForVersion, type VersionSwitch } from "./versions.ts";
+import type { ThrottleSettings } from "./throttle.ts";
 
 /**
  * Behaviour switches; every one can be changed at runtime with `setOptions`. The ones a GitLab
@@ -81,6 +82,8 @@ export interface FakeGitLabOptions extends Partial<BehaviourOptions> {
   port?: number;
   /** Faults to install at start (see {@link Fault}). */
   faults?: Fault[];
+  /** A Rack::Attack throttle over every API request (see `throttle.ts`); none by default. */
+  throttle?: ThrottleSettings;
   /** Serve HTTPS with this PEM certificate chain and key (the URL is then `https://…`). */
   tls?: { cert: string; key: string };
 }

@@ -28,6 +28,7 @@ import { type ConnectionStats, DropRelay } from "./proxy.ts";
 import { grapeError, json } from "./responses.ts";
 import { dispatch, dispatchOutsideApi } from "./router.ts";
 import { FAKE_TOKENS, type FakeTokens, seededState } from "./seed.ts";
+import { RackAttackThrottle, type ThrottleSettings } from "./throttle.ts";
 import {
   cloneRunner,
   type FakeRunner,
@@ -43,6 +44,7 @@ export { optionsForVersion } from "./options.ts";
 export { NEWEST_VERSION, SUPPORTED_VERSIONS, VERSION_TABLE } from "./versions.ts";
 export type { ConnectionStats } from "./proxy.ts";
 export type { FakeTokens } from "./seed.ts";
+export type { ThrottleSettings } from "./throttle.ts";
 export type { FakeRunner, RunnerSeed, StaleListing } from "./state.ts";
 
 /** One request as the fake saw it. */
@@ -142,12 +144,14 @@ export class FakeGitLab {
   /** Requests whose handler has not returned yet (a killed client does not stop them). */
   #handling = 0;
   #gateReleased = new AbortController();
+  #throttle: RackAttackThrottle | undefined;
 
   /** Use {@link startFakeGitLab}. */
   constructor(options: FakeGitLabOptions = {}) {
     this.#options = initialOptions(options);
     this.state = seededState();
     for (const fault of options.faults ?? []) this.#faults.add(fault);
+    this.setThrottle(options.throttle);
     // Listen first: a taken port must fail before there is a server to clean up.
     this.#relay = new DropRelay(options.port ?? 0, () => this.#server.addr.port);
     this.#server = Deno.serve(
@@ -198,6 +202,19 @@ export class FakeGitLab {
     this.#gateReleased.abort();
     this.#gateReleased = new AbortController();
     this.#gate = gate;
+  }
+
+  /**
+   * Installs (or with `undefined` removes) a Rack::Attack throttle over every API request (see
+   * `throttle.ts`); a new one starts with empty windows.
+   */
+  setThrottle(settings: ThrottleSettings | undefined): void {
+    this.#throttle = settings === undefined ? undefined : new RackAttackThrottle(settings);
+  }
+
+  /** Requests the throttle answered 429 since it was installed. */
+  get throttled(): number {
+    return this.#throttle?.rejected ?? 0;
   }
 
   /** Removes all faults. */
@@ -401,7 +418,10 @@ export class FakeGitLab {
     };
     this.requests.push(record);
     if (await this.#held(record, "arrived")) return new Response(null, { status: 503 });
+    // Rack::Attack counts the request as it arrives, before any of Rails runs.
+    const limited = inApi ? this.#throttle?.check(this.#options.clock()) : undefined;
     await sleep(this.#options.latencyMs, this.#closing.signal);
+    if (limited !== undefined) return this.#finish(record, limited);
 
     let fault = this.#faults.take(method, path);
     if (fault === undefined && reused && this.#options.closeReusedConnections) {
