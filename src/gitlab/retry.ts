@@ -178,8 +178,7 @@ export interface ThrottleWait {
  * uniformly random share of a ceiling that doubles with every 429 or 503 in a row (`baseMs`,
  * 2×, 4×… up to `maxJitterMs`), so that hosts throttled together do not come back together. A
  * success shortens the streak by half a step rather than ending it: a fleet that just got through
- * once is still crowded, and a streak that fell as fast as it rose would settle where every
- * success costs one 429.
+ * once is still crowded.
  */
 export class ThrottleGate {
   readonly #o: Required<ThrottleGateOptions>;
