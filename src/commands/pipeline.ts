@@ -491,7 +491,10 @@ export function planEachClient<T>(
           }),
         ]),
       });
-      for (const w of plan.warnings) options.env.logger.warn(w);
+      for (const w of plan.warnings) {
+        options.env.logger.warn(w);
+        warnings.push(w);
+      }
       return await work({
         client,
         api,

@@ -298,6 +298,19 @@ export interface Observation {
    * registrations. Absent or empty normally.
    */
   listingContradicted?: number[];
+  /**
+   * Runners of this scope the listing shows with this host's tags and an owned description whose
+   * details GitLab refuses (403), counted as this host's: a verified local token leads to them,
+   * or (project scope) nothing else can make the listing show them. Not given up: like
+   * {@link listingContradicted}, no registrations or deletions this run. Absent or empty normally.
+   */
+  unreadable?: number[];
+  /**
+   * Local entries (config.toml index → runner id) whose token GitLab accepts but whose runner
+   * the scope's listing does not show and whose details GitLab refuses (403): another group's or
+   * project's runner (the configured scope changed?). Left in GitLab with a warning.
+   */
+  refused?: Map<number, number>;
   /** The runners this GitLab's entry manages, resolved (absent: instance runners). */
   scope?: RunnerScope;
   /** Warnings about the access token (e.g. close to expiry), for the report. */

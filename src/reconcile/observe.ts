@@ -121,12 +121,19 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
     };
   }
   const proven = await provenRunners(input, checked, listed, resolved);
+  // A listed runner of this scope refusing its details is given up only where that is legitimate:
+  // in group scope an ancestor group's runner (listed too, of the same type) without a token here.
+  const held = [...listed.unreadable].filter((id) =>
+    proven.tokenIds.has(id) || input.scope?.kind === "project"
+  ).sort((a, b) => a - b);
   return {
     clientKey: input.clientKey,
     tokenChecks: checked,
     owned: [...listed.owned, ...proven.adopted],
     ...(listed.otherTypes.size === 0 ? {} : { otherTypes: listed.otherTypes }),
     ...(proven.contradicted.length > 0 ? { listingContradicted: proven.contradicted } : {}),
+    ...(held.length > 0 ? { unreadable: held } : {}),
+    ...(proven.refused.size > 0 ? { refused: proven.refused } : {}),
     ...about,
     ...(proven.foreign.size === 0 ? {} : { foreign: proven.foreign }),
   };
@@ -191,9 +198,15 @@ async function provenRunners(
   checks: Map<number, TokenCheck>,
   listing: Listing,
   scope: RunnerScope,
-): Promise<
-  { adopted: ObservedRunner[]; contradicted: number[]; foreign: Map<number, ForeignRunner> }
-> {
+): Promise<{
+  adopted: ObservedRunner[];
+  contradicted: number[];
+  foreign: Map<number, ForeignRunner>;
+  /** The runner ids verified local tokens lead to. */
+  tokenIds: Set<number>;
+  /** Local entries (index → runner id) whose unlisted runner refused its details (403). */
+  refused: Map<number, number>;
+}> {
   const { hostname, instance } = input;
   const have = new Set(listing.owned.map((o) => o.id));
   /** Runner id → the verified local entries leading to it, and whether verify said so. */
@@ -214,6 +227,12 @@ async function provenRunners(
   const adopted: ObservedRunner[] = [];
   const contradicted: number[] = [];
   const foreign = new Map<number, ForeignRunner>();
+  const refused = new Map<number, number>();
+  const tokenIds = new Set<number>();
+  for (const { local: l, check } of verifiedLocal(input, checks)) {
+    const id = check.runnerId ?? l.id;
+    if (id !== undefined) tokenIds.add(id);
+  }
   for (const [id, { locals, byVerify }] of ids) {
     let d: RunnerDetails;
     try {
@@ -221,7 +240,9 @@ async function provenRunners(
     } catch (error) {
       if (error instanceof GitLabApiError && error.status === 404) continue; // gone meanwhile
       // Another group's or project's runner whose token the config holds: not this scope's.
+      // Said (listed: held, see `unreadable`; else left in GitLab with a warning), never silent.
       if (input.scope !== undefined && error instanceof GitLabApiError && error.status === 403) {
+        if (!listing.unreadable.has(id)) { for (const l of locals) refused.set(l.index, id); }
         continue;
       }
       throw error;
@@ -256,7 +277,13 @@ async function provenRunners(
     if (matchesFilter && !listing.listedIds.has(id)) contradicted.push(id);
   }
   for (const [index, f] of foreignByName(input, checks, settled)) foreign.set(index, f);
-  return { adopted, contradicted: contradicted.sort((a, b) => a - b), foreign };
+  return {
+    adopted,
+    contradicted: contradicted.sort((a, b) => a - b),
+    foreign,
+    tokenIds,
+    refused,
+  };
 }
 
 /** What {@link listOwned} found, and a details read that reuses the reads already made. */
@@ -266,6 +293,11 @@ interface Listing {
   otherTypes: Map<number, string>;
   /** Every runner id the listing returned (owned description or not). */
   listedIds: Set<number>;
+  /**
+   * Listed runners of the scope's type with this host's tags and an owned description whose
+   * details GitLab refused (403).
+   */
+  unreadable: Set<number>;
   read(id: number): Promise<RunnerDetails>;
 }
 
@@ -309,8 +341,10 @@ async function listOwned(input: ObserveInput, scope: Promise<RunnerScope>): Prom
     result.catch(fail);
     return result;
   };
+  const rowType = new Map<number, string | undefined>();
   const onPage = (runners: RunnerSummary[]) => {
     for (const r of runners) {
+      rowType.set(r.id, r.runner_type);
       if (!isCandidate(r) || details.has(r.id)) continue;
       details.set(r.id, read(r.id));
     }
@@ -337,6 +371,12 @@ async function listOwned(input: ObserveInput, scope: Promise<RunnerScope>): Prom
       otherTypes.set(r.details.id, r.details.runner_type ?? "instance_type");
     }
   }
+  const wantedType = input.scope === undefined ? undefined : `${input.scope.kind}_type`;
+  const unreadable = new Set<number>();
+  candidates.forEach((r, i) => {
+    const type = rowType.get(r.id) ?? r.runner_type;
+    if (all[i] === undefined && (type === undefined || type === wantedType)) unreadable.add(r.id);
+  });
   const owned: ObservedRunner[] = [];
   for (const d of all) {
     if (d === undefined) continue;
@@ -359,7 +399,13 @@ async function listOwned(input: ObserveInput, scope: Promise<RunnerScope>): Prom
       throw r.error;
     });
   };
-  return { owned, otherTypes, listedIds: new Set(listed.map((r) => r.id)), read: readAgain };
+  return {
+    owned,
+    otherTypes,
+    listedIds: new Set(listed.map((r) => r.id)),
+    unreadable,
+    read: readAgain,
+  };
 }
 
 function observed(d: RunnerDetails): ObservedRunner {

@@ -352,7 +352,9 @@ function planWithListing(
   const { desired, local, observation } = ctx.input;
   const owned = [...listed].sort((a, b) => a.id - b.id);
   const matches = matchOwned(ctx, owned);
-  const untrusted = (observation.listingContradicted ?? []).length > 0;
+  const contradicted = (observation.listingContradicted ?? []).length > 0;
+  const unreadable = observation.unreadable ?? [];
+  const untrusted = contradicted || unreadable.length > 0;
   const warnings: string[] = [];
   const held: string[] = [];
   const steps: RunnerStep[] = [];
@@ -386,14 +388,29 @@ function planWithListing(
     reason: wanted.has(o.description) ? "duplicate" : "no executor file",
   }));
   const deletions = untrusted ? [] : unclaimed;
-  if (untrusted) {
+  const skipped = `${unclaimed.length} deletion(s) and ${held.length} registration(s) skipped, ` +
+    "their config sections kept; the next run tries again";
+  if (unreadable.length > 0) {
+    const ids = unreadable.map((id) => `#${id}`).join(", ");
+    const scope = observation.scope;
+    const what = scope === undefined || scope.kind === "instance"
+      ? "instance runners"
+      : `${scope.kind} ${scope.path}'s runners`;
+    const role = scope?.kind === "project" ? "Maintainer" : "Owner";
+    warnings.push(
+      `runner(s) ${ids}: the listing of ${what} shows them with this host's tags and ` +
+        `description, but GitLab answers 403 Forbidden to their details (GET /runners/:id); ` +
+        `not giving them up (no new runner registered in their place): ${skipped}. Give the ` +
+        `access token the ${role} role there; if they are runners of a parent group this host ` +
+        `used before, delete them in GitLab`,
+    );
+  }
+  if (contradicted) {
     const ids = observation.listingContradicted!.map((id) => `#${id}`).join(", ");
     warnings.push(
       `the runner listing of this GitLab left out runner(s) ${ids}, whose local tokens GitLab ` +
         `accepts and whose details match the listing's filter (an empty or short page: a proxy or ` +
-        `GitLab misbehaving); not trusting it this run: ` +
-        `${unclaimed.length} deletion(s) and ${held.length} registration(s) skipped, their ` +
-        `config sections kept; the next run tries again`,
+        `GitLab misbehaving); not trusting it this run: ${skipped}`,
     );
   }
   // A verified token the config no longer wants, of a runner no listing or read by id showed
@@ -412,6 +429,11 @@ function planWithListing(
     const id = check.runnerId ?? l.id;
     if (id !== undefined && ownedIds.has(id)) continue;
     if (id !== undefined && observation.otherTypes?.has(id)) continue; // said above
+    const refused = observation.refused?.get(l.index);
+    if (refused !== undefined) {
+      warnings.push(refusedWarning(ctx, l, refused, false));
+      continue;
+    }
     warnings.push(
       `${l.name ?? `config.toml runner #${l.index}`}${id === undefined ? "" : ` (#${id})`}: ` +
         "no executor file wants it and GitLab accepts its token, but it is not this host's " +
@@ -420,6 +442,29 @@ function planWithListing(
     );
   }
   return { steps, deletions, warnings, heldByListing: held };
+}
+
+/**
+ * The warning for a local entry whose token GitLab accepts but whose runner the scope neither
+ * lists nor may read (403): another group's or project's (the configured scope changed?).
+ */
+function refusedWarning(
+  ctx: PlanContext,
+  l: LocalRunner,
+  id: number,
+  replaced: boolean,
+): string {
+  const scope = ctx.input.observation.scope;
+  const whose = scope === undefined || scope.kind === "instance"
+    ? "the instance runners"
+    : `${scope.kind} ${scope.path}`;
+  return `${l.name ?? `config.toml runner #${l.index}`} (#${id}): GitLab accepts its token, but ` +
+    `the runner is not among ${whose === "the instance runners" ? whose : `${whose}'s runners`} ` +
+    "and GitLab refuses its details to this access token (403 Forbidden on GET /runners/:id): " +
+    "a runner of another group or project (the configured group or project changed?); left in " +
+    `GitLab, NOT deleted` +
+    (replaced ? `; registering a runner of ${whose} instead` : "; dropped from the config") +
+    `. Delete runner #${id} in GitLab if no host uses it`;
 }
 
 /**
@@ -550,12 +595,17 @@ function stepWithListing(
   if (holdsReference(local)) return keepReference(d, local, o);
   if (!o) {
     const other = local && otherTypeOf(local, ctx.input.observation);
+    const refused = local && ctx.input.observation.refused?.get(local.index);
+    if (refused !== undefined) ctx.warnings.push(refusedWarning(ctx, local!, refused, true));
     return {
       action: "register",
       desired: d,
       via: ctx.registerVia,
       reason: other
         ? `runner #${other.id} is ${other.what}`
+        : refused !== undefined
+        ? `runner #${refused} that the config holds is not one this token may read (403), left ` +
+          "in GitLab"
         : local
         ? "its runner no longer exists in GitLab"
         : "no runner yet",
