@@ -153,3 +153,34 @@ Deno.test("a listed ancestor group's runner without a token here (403) is still 
     equal(gitlab.runners().filter((r) => r.group_ids.includes(a.id)).length, 1);
   });
 });
+
+for (
+  const [kind, role, path, wanted] of [
+    ["group", "owner", "hpc/a", /Owner role in its group/],
+    ["project", "maintainer", "hpc/a/p1", /Maintainer role in the project/],
+  ] as const
+) {
+  Deno.test(`${kind} scope: a 403 deleting a runner names the ${kind}'s role and manage_runner, not administrators`, async () => {
+    await withSetup({}, async (gitlab, prefix) => {
+      const { a, p1 } = namespaces(gitlab);
+      const token = accessToken(gitlab, kind, kind === "group" ? a.id : p1.id, role);
+      await site(gitlab, prefix, token, { [kind]: path });
+      await writeExecutor(gitlab, prefix, "shell");
+      await writeExecutor(gitlab, prefix, "cpu");
+      expectOk(await runCli(prefix), gitlab, [token]);
+      await prefix.removeExecutor("cpu");
+      gitlab.addFault({
+        method: "DELETE",
+        path: /^\/runners\/\d+$/,
+        kind: "status",
+        status: 403,
+        times: Infinity,
+      });
+      const result = await runCli(prefix);
+      ok(result.code !== 0, result.stderr);
+      match(result.stderr, wanted);
+      match(result.stderr, /manage_runner/);
+      ok(!/administrator/.test(result.stderr), result.stderr);
+    });
+  });
+}

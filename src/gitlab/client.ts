@@ -107,6 +107,8 @@ export interface GitLabClientOptions {
   caFile?: string | undefined;
   /** Where the configured tokens came from (named in 401 and 403 errors). */
   tokenSources?: ClientConfig["tokenSources"] | undefined;
+  /** The group or project whose runners are managed (absent: instance runners), for 403 hints. */
+  scope?: ConfiguredScope | undefined;
 }
 
 /**
@@ -119,6 +121,19 @@ const READ = { scopes: "`read_api` or `api`" };
 const WRITE = {
   scopes: "`api`",
   who: "managing an instance runner needs an administrator's token" + ADMIN_MODE,
+};
+/** Updating, resetting or deleting a group's or project's runner (`Ci::RunnerPolicy`). */
+const WRITE_SCOPED = {
+  group: {
+    scopes: "`manage_runner` (GitLab 17.1+) or `api`",
+    who: "managing a group runner needs the Owner role in its group and a token with the " +
+      "`manage_runner` (GitLab 17.1+) or `api` scope",
+  },
+  project: {
+    scopes: "`manage_runner` (GitLab 17.1+) or `api`",
+    who: "managing a project runner needs the Maintainer role in the project that owns it and " +
+      "a token with the `manage_runner` (GitLab 17.1+) or `api` scope",
+  },
 };
 const LIST = {
   scopes: "`read_api` or `api`",
@@ -172,6 +187,7 @@ export function openClient(
     ],
     caFile: config.caFile,
     tokenSources: config.tokenSources,
+    scope: config.scope,
     env,
   });
 }
@@ -185,6 +201,8 @@ export class GitLabClient implements Disposable {
   readonly #req: Requester;
   readonly #http: Deno.HttpClient;
   readonly #clock: Clock;
+  /** The 403 hint of updates, resets and deletions by id: the managed scope's roles. */
+  readonly #write: { scopes: string; who: string };
   /**
    * Whether this GitLab's runner entity has `paused` (14.8+), learned from the listing and
    * details replies; `undefined` until one arrived. Before 14.8 `paused` is not a parameter
@@ -198,6 +216,7 @@ export class GitLabClient implements Disposable {
 
   /** Creates a client; reads `caFile` now (throws {@link InputError} when it is unusable). */
   constructor(options: GitLabClientOptions) {
+    this.#write = options.scope === undefined ? WRITE : WRITE_SCOPED[options.scope.kind];
     this.#clock = options.env.clock;
     this.#http = httpClient(options.caFile);
     try {
@@ -443,7 +462,7 @@ export class GitLabClient implements Disposable {
       method: "PUT",
       path: `/runners/${runnerId(id)}`,
       body,
-      pat: WRITE,
+      pat: this.#write,
       idempotent: true,
       hints: { 404: `runner ${id} does not exist on this GitLab (deleted meanwhile?)` },
     });
@@ -457,7 +476,7 @@ export class GitLabClient implements Disposable {
     const spec: RequestSpec = {
       method: "POST",
       path: `/runners/${runnerId(id)}/reset_authentication_token`,
-      pat: WRITE,
+      pat: this.#write,
       idempotent: true,
       hints: { 404: `runner ${id} does not exist on this GitLab (deleted meanwhile?)` },
     };
@@ -473,7 +492,7 @@ export class GitLabClient implements Disposable {
     const reply = await this.#req.send({
       method: "DELETE",
       path: `/runners/${runnerId(id)}`,
-      pat: WRITE,
+      pat: this.#write,
       idempotent: true,
       accept: [404],
     });
