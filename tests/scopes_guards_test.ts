@@ -5,7 +5,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { HOST, runCli } from "./support/cli.ts";
+import { DENO_RUN_CLI, HOST, ROOT, runCli } from "./support/cli.ts";
 import { expectOk, sectionsOf, withSetup, writeExecutor } from "./support/e2e.ts";
 import { addAccessToken, addGroup, addProject } from "./support/fake_gitlab/groups.ts";
 import type { FakeGitLab } from "./support/fake_gitlab/server.ts";
@@ -181,6 +181,33 @@ for (
       match(result.stderr, wanted);
       match(result.stderr, /manage_runner/);
       ok(!/administrator/.test(result.stderr), result.stderr);
+    });
+  });
+}
+
+const STEPPED_CLI = [...DENO_RUN_CLI.slice(0, -1), `${ROOT}tests/support/stepped_clock_cli.ts`];
+
+for (
+  const [skewDays, inDays, warned] of [
+    [-30, 3, true],
+    [3650, 60, false],
+  ] as const
+) {
+  Deno.test(`the access token's expiry is judged by GitLab's clock: host ${skewDays} days off, expiring in ${inDays} days, ${warned ? "" : "not "}warned`, async () => {
+    await withSetup({}, async (gitlab, prefix) => {
+      const { a } = namespaces(gitlab);
+      const date = new Date(Date.now() + inDays * 86_400_000).toISOString().slice(0, 10);
+      const token = addAccessToken(gitlab.state, "group", a.id, "owner", {
+        scopes: RUNNER_SCOPES,
+        expires_at: date,
+      });
+      await site(gitlab, prefix, token, { group: "hpc/a" });
+      await writeExecutor(gitlab, prefix, "shell");
+      const result = await runCli(prefix, [], {
+        REGISTER_RUNNER_TEST_SKEW_MS: String(skewDays * 86_400_000),
+      }, { command: STEPPED_CLI });
+      expectOk(result, gitlab, [token]);
+      equal(new RegExp(`expires on ${date}|expired`).test(result.stderr), warned, result.stderr);
     });
   });
 }

@@ -389,7 +389,6 @@ export function observeEachClient<T>(
         infoFor: state.infoFor,
         url: client.url,
         scope: client.scope,
-        now: options.env.clock.now(),
       });
       hear(observation);
       for (const w of observation.warnings ?? []) {

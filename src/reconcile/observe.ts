@@ -52,7 +52,10 @@ export interface ObserveInput {
   url?: string;
   /** The group or project whose runners these are (absent: instance runners). */
   scope?: ConfiguredScope | undefined;
-  /** The current time, for the token's expiry warning. */
+  /**
+   * The current time, for the token's expiry warning; default GitLab's time as its replies tell
+   * (`client.serverNow()`, after the token's self-information arrived), as for runner tokens.
+   */
   now?: Date;
 }
 
@@ -103,7 +106,7 @@ export async function observeClient(input: ObserveInput): Promise<Observation> {
   for (const r of [ownedResult, checksResult, scopeResult, selfResult]) {
     if (r.status === "rejected") throw adminModeError(url, r.reason, info);
   }
-  const warning = info && tokenExpiryWarning(url, info, input.now ?? new Date());
+  const warning = info && tokenExpiryWarning(url, info, input.now ?? client.serverNow());
   const listed = (ownedResult as PromiseFulfilledResult<Listing | undefined>).value;
   const resolved = (scopeResult as PromiseFulfilledResult<RunnerScope>).value;
   const checked = new Map((checksResult as PromiseFulfilledResult<[number, TokenCheck][]>).value);
