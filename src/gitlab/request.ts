@@ -148,6 +148,8 @@ type Attempt =
     oversized?: boolean;
     /** Never sent: the deadline passed while it waited for a slot or a throttle's wait. */
     expired?: boolean;
+    /** Sent, but cut off by the run's deadline rather than by the per-attempt timeout. */
+    cutByDeadline?: boolean;
   };
 
 /**
@@ -352,12 +354,18 @@ export class Requester {
         clean(`${spec.method} ${logPath} ${shown} ${ms}ms attempt ${attempt}/${this.#maxAttempts}`),
         { gitlab: this.#baseUrl },
       );
-      if (result.kind === "failure" && result.expired) {
-        // Held back (pool or throttle) until the deadline: not a failure of GitLab's, so not
-        // counted as an attempt; the last real failure, if any, is the one to report.
-        const after = attempt === 1
+      if (
+        result.kind === "failure" && (result.expired || (result.cutByDeadline && spec.idempotent))
+      ) {
+        // Held back (pool or throttle) until the deadline, or a safe-to-repeat request cut off
+        // by it: not a failure of GitLab's, so not counted as an attempt; the last real failure,
+        // if any, is the one to report. (A cut-off request that may have acted stays "outcome
+        // unknown" below.)
+        const after = attempt > 1
+          ? `after ${attempt - 1} attempt(s); last: ${lastReason}`
+          : result.expired
           ? "before it was sent"
-          : `after ${attempt - 1} attempt(s); last: ${lastReason}`;
+          : "while waiting for GitLab's first reply";
         throw new GitLabUnreachableError(facts, clean(`the deadline passed ${after}`), lastStatus);
       }
       this.#outage.record(
@@ -599,6 +607,7 @@ export class Requester {
           reason: `no complete reply within ${seconds(timeoutMs)}`,
           sent: true,
           tls: false,
+          cutByDeadline: timeoutMs < this.#timeoutMs,
         };
       }
       const reason = describe(error);

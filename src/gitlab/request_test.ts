@@ -573,3 +573,18 @@ Deno.test("a request queued until the deadline was never sent: not counted as an
   assertEquals((b.reason as GitLabUnreachableError).outage?.attempts, 1);
   assertEquals((b.reason as GitLabUnreachableError).outage?.reason, "HTTP 503");
 });
+
+Deno.test("a safe request cut off by the run's deadline is not the reason reported: GitLab's last answer is", async () => {
+  const env = testEnv();
+  // Fake time moves only with sleeps: after the first 503 and its backoff, 1.5 s of the budget
+  // are left, so the second attempt gets a 1.5 s timeout, and the server never answers it.
+  const deadline = env.clock.monotonic() + 2_000;
+  await using t = setup(async (_req, n) => {
+    if (n > 1) await new Promise((resolve) => setTimeout(resolve, 3_000));
+    return text(503, "unavailable");
+  }, { env, deadline, requestTimeoutMs: 10_000 });
+  const error = await failure(t.req.send(GET), GitLabUnreachableError);
+  match(error.message, /the deadline passed after 1 attempt\(s\); last: 503: unavailable$/);
+  assertEquals(t.server.requests.length, 2);
+  assertEquals([error.outage?.attempts, error.outage?.reason], [1, "HTTP 503"]);
+});
