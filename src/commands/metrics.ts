@@ -19,6 +19,7 @@
 
 import { dirname, join } from "node:path";
 import { loadLocalConfig } from "../inputs/mod.ts";
+import { readRegularFileIfAny } from "../inputs/fs.ts";
 import type { LocalRunner } from "../kernel/model.ts";
 import { writeFileAtomic } from "../runner_config/atomic_write.ts";
 import type { GitLabReach, SyncReport } from "./sync.ts";
@@ -206,13 +207,8 @@ export function renderMetrics(
 
 /** Reads the previous metrics file: only a regular file (not a symlink), at most 1 MiB. */
 async function readPrevious(path: string): Promise<string | undefined> {
-  try {
-    const info = await Deno.lstat(path);
-    if (!info.isFile || info.size > MAX_PREVIOUS_BYTES) return undefined;
-    return await Deno.readTextFile(path);
-  } catch {
-    return undefined;
-  }
+  const bytes = await readRegularFileIfAny(path, MAX_PREVIOUS_BYTES);
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 }
 
 /** The config's runners after the run; none when it is missing or unreadable. */

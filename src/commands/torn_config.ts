@@ -17,6 +17,7 @@ import type { Clock } from "../kernel/env.ts";
 import { InputError } from "../kernel/errors.ts";
 import type { LocalConfig, Site } from "../kernel/model.ts";
 import { isTornToml, loadLocalConfig } from "../inputs/mod.ts";
+import { readRegularFileIfAny } from "../inputs/fs.ts";
 import { saveTornCopy } from "../runner_config/torn_copy.ts";
 
 /** How often, and how far apart, a torn file is read again before it counts as torn. */
@@ -50,12 +51,12 @@ export async function loadOrRecoverTornConfig(
       if (!(error instanceof InputError)) throw error;
       failure = error;
     }
-    const bytes = await readBounded(site.outputFile);
+    const bytes = await readRegularFileIfAny(site.outputFile, MAX_BYTES);
     if (bytes === undefined || !isTornToml(bytes)) throw failure;
     let stable = true;
     for (let i = 0; i < REREADS && stable; i++) {
       await clock.sleep(REREAD_MS);
-      const again = await readBounded(site.outputFile);
+      const again = await readRegularFileIfAny(site.outputFile, MAX_BYTES);
       stable = again !== undefined && sameBytes(again, bytes);
     }
     if (!stable) {
@@ -81,17 +82,6 @@ export async function loadOrRecoverTornConfig(
         `kept it as ${saved} (0600) and restores the runners' tokens from GitLab`,
       ],
     };
-  }
-}
-
-/** The file's bytes (up to {@link MAX_BYTES}), or undefined when it cannot be read as a file. */
-async function readBounded(path: string): Promise<Uint8Array | undefined> {
-  try {
-    const info = await Deno.lstat(path);
-    if (!info.isFile || info.size > MAX_BYTES) return undefined;
-    return await Deno.readFile(path);
-  } catch {
-    return undefined;
   }
 }
 

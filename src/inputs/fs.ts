@@ -88,6 +88,30 @@ function tooLarge(path: string, size: number, maxBytes: number, grew = false): I
   });
 }
 
+/**
+ * The bytes of `path` when it is itself a regular file (a link is not followed) of at most
+ * `maxBytes`, read from the very file checked (same inode); undefined when it is missing, is
+ * anything else, grows past `maxBytes` or cannot be read. For best-effort reads that must never
+ * hang on a FIFO nor read a device without end.
+ */
+export async function readRegularFileIfAny(
+  path: string,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch {
+    return undefined;
+  }
+  if (!info.isFile || info.size > maxBytes) return undefined;
+  try {
+    return await readSameFile(path, info, maxBytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads at most `maxBytes` of `path`, which must still be the file `checked` describes. */
 async function readSameFile(
   path: string,
